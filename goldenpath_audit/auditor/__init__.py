@@ -1,0 +1,1 @@
+"""The engine: discovery, project model, runner, findings, suppressions, reporters."""

@@ -1,0 +1,171 @@
+"""`[tool.goldenpath-audit]` settings: discovery, validation, and clear errors.
+
+Every key is declared once in `OPTIONS` with its expected type and a short
+description (the README's configuration reference mirrors it), so later rule
+families add a key by adding one entry. A wrong key or type is a configuration
+error that names the file, the line and the key, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+TABLE = "goldenpath-audit"
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the CLI exits with status 2."""
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    kind: str  # human description of the expected type, used in errors
+    check: Callable[[Any], bool]
+    help: str
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_pattern_table(value: Any) -> bool:
+    return isinstance(value, dict) and all(_is_str_list(codes) for codes in value.values())
+
+
+OPTIONS: dict[str, Option] = {
+    option.key: option
+    for option in (
+        Option("select", "a list of rule codes or prefixes", _is_str_list, "Rules to enable (default: all)."),
+        Option("ignore", "a list of rule codes or prefixes", _is_str_list, "Rules to disable."),
+        Option("exclude", "a list of gitignore-style patterns", _is_str_list, "Paths never to check."),
+        Option(
+            "per-file-ignores",
+            "a table of pattern = [codes]",
+            _is_pattern_table,
+            "Rules to disable in files matching a gitignore-style pattern.",
+        ),
+        Option(
+            "websockets-version",
+            "a version such as \"14.2\" or a specifier such as \">=14\"",
+            lambda value: isinstance(value, str),
+            "The websockets version to assume everywhere, overriding declared requirements.",
+        ),
+    )
+}
+
+
+@dataclass
+class Settings:
+    """Effective settings after merging the config file and the command line."""
+
+    project_root: Path
+    config_path: Path | None = None
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    websockets_version: str | None = None
+    websockets_version_origin: str | None = None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `pyproject.toml` at or above `start` with a `[tool.goldenpath-audit]` table."""
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            data = _load_toml(candidate)
+            if TABLE in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_settings(cwd: Path, config_path: Path | None = None) -> Settings:
+    """Read the settings that apply when running from `cwd`."""
+    if config_path is None:
+        config_path = find_config(cwd)
+        if config_path is None:
+            return Settings(project_root=cwd)
+        explicit = False
+    else:
+        if not config_path.is_file():
+            raise ConfigError(f"{config_path}: config file not found")
+        explicit = True
+    config_path = config_path.resolve()
+    data = _load_toml(config_path)
+    table = data.get("tool", {}).get(TABLE)
+    if table is None:
+        if not explicit or config_path.name == "pyproject.toml":
+            return Settings(project_root=config_path.parent, config_path=config_path)
+        table = data
+        header: tuple[str, ...] = ()
+    else:
+        header = ("tool", TABLE)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_path}: [tool.{TABLE}] must be a table")
+    return _settings_from_table(table, config_path, header)
+
+
+def _settings_from_table(table: dict[str, Any], path: Path, header: tuple[str, ...]) -> Settings:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for key, value in table.items():
+        option = OPTIONS.get(key)
+        line = key_line(text, header, key)
+        if option is None:
+            known = ", ".join(OPTIONS)
+            raise ConfigError(f"{path}:{line}: unknown key '{key}' (expected one of: {known})")
+        if not option.check(value):
+            raise ConfigError(f"{path}:{line}: '{key}' must be {option.kind}, got {_describe(value)}")
+    settings = Settings(project_root=path.parent, config_path=path)
+    settings.select = table.get("select")
+    settings.ignore = list(table.get("ignore", []))
+    settings.exclude = list(table.get("exclude", []))
+    settings.per_file_ignores = dict(table.get("per-file-ignores", {}))
+    if "websockets-version" in table:
+        settings.websockets_version = table["websockets-version"]
+        settings.websockets_version_origin = f'websockets-version = "{table["websockets-version"]}" in {path.name}'
+    return settings
+
+
+def key_line(text: str, header: tuple[str, ...], key: str) -> int:
+    """The line where `key` is set under the table `header` (best effort, 1-based)."""
+    wanted = ".".join(header)
+    in_table = not header
+    key_pattern = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*[=.]""")
+    header_line = 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        table_match = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
+        if table_match:
+            name = table_match.group(1).replace('"', "").replace("'", "").replace(" ", "")
+            in_table = name == wanted
+            if in_table:
+                header_line = number
+            if name == f"{wanted}.{key}" if wanted else name == key:
+                return number
+            continue
+        if in_table and key_pattern.match(line):
+            return number
+    return header_line
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        if where:
+            message = message[: where.start()]
+            raise ConfigError(f"{path}:{where.group(1)}:{where.group(2)}: invalid TOML: {message}") from None
+        raise ConfigError(f"{path}: invalid TOML: {message}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}" if not isinstance(value, (dict, list)) else type(value).__name__

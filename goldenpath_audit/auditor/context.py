@@ -1,0 +1,45 @@
+"""What a rule sees when it checks one file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from goldenpath_audit.auditor.facts import FileFacts, Span
+from goldenpath_audit.auditor.findings import Finding, Fix
+
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.project import Project
+    from goldenpath_audit.rules.base import Rule
+
+
+@dataclass(slots=True)
+class FileContext:
+    path: Path  # absolute
+    display_path: str  # relative to the current directory, `/` separators
+    facts: FileFacts
+    project: "Project"
+
+    def finding(
+        self,
+        rule: "type[Rule] | Rule",
+        span: Span,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        statement_line: int | None = None,
+    ) -> Finding:
+        return Finding(
+            code=rule.CODE,
+            name=rule.NAME,
+            path=self.display_path,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+            message=message,
+            severity=rule.SEVERITY,
+            fix=fix,
+            statement_line=statement_line,
+        )

@@ -1,0 +1,527 @@
+"""Which requirement governs a package for a directory of the audited project.
+
+Rules such as "this `websockets` call breaks on 14.0" depend on the version the
+project actually installs, and a monorepo can hold several projects with
+different requirements. So the question is always asked for a directory: the
+nearest ancestor (stopping at the repository root, the directory holding
+`.git`) that declares the package wins, and a lock file in that directory beats
+the ranges written beside it.
+
+Everything here reads and parses files; nothing of the audited project is
+imported or executed. Bad input (malformed TOML, undecodable bytes, include
+cycles, symlink loops, FIFOs named like requirement files) is skipped silently
+and never raises, because reporting those is another component's job.
+"""
+
+from __future__ import annotations
+
+import configparser
+import fnmatch
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+__all__ = ["Declaration", "DependencyIndex"]
+
+# Larger files are not dependency declarations anyone writes by hand; refusing
+# them keeps a stray multi-gigabyte file from stalling the audit.
+_MAX_BYTES = 8_000_000
+_LOCK_FILES = ("uv.lock", "poetry.lock")
+_REQUIREMENTS_GLOB = "requirements*.txt"
+# pip's rule: `#` starts a comment at line start or after whitespace only, so
+# URLs with fragments (`...#egg=name`) survive.
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_INCLUDE = re.compile(r"^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)?(?P<target>\S+)")
+_TRAILING_OPTIONS = re.compile(r"\s+--?[A-Za-z].*$")
+_POETRY_TOKEN = re.compile(r"(?P<op>\^|~=|~|===|==|!=|>=|<=|>|<|=)?\s*(?P<version>[^\s<>=!~^,|]+)")
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What one directory says about one package, combined over all its files."""
+
+    package: str  # PEP 503-normalized name, e.g. "websockets", "pytest-asyncio"
+    specifier: str  # PEP 440 specifier combined from the directory's declarations ("" = any version)
+    pinned: tuple[str, ...]  # exact versions from uv.lock / poetry.lock in the same directory; beats the range
+    source: Path  # the file that declared it (the lock file when pinned comes from it)
+    requirement: str  # human text as written, e.g. "websockets>=13,<15" or "websockets==14.2 (uv.lock)"
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """One place a package is named, before a directory's mentions are combined."""
+
+    package: str
+    specifier: str
+    text: str
+    source: Path
+
+
+class DependencyIndex:
+    """Answers "which requirement governs package P for directory D", caching per directory.
+
+    Each directory's files are read at most once per index, so a run that asks
+    about thousands of test files in the same project reads its
+    `pyproject.toml` once.
+    """
+
+    def __init__(self) -> None:
+        self._by_directory: dict[Path, dict[str, Declaration]] = {}
+
+    def declaration(self, package: str, directory: Path) -> Declaration | None:
+        """The declaration from the nearest ancestor of `directory` (itself included) that declares `package`.
+
+        The walk goes up to the filesystem root but stops after a directory
+        containing `.git`: a checkout's requirements never come from outside it.
+        """
+        name = canonicalize_name(package)
+        for current in _ancestors(directory):
+            found = self.declarations_in(current).get(name)
+            if found is not None:
+                return found
+        return None
+
+    def declarations_in(self, directory: Path) -> dict[str, Declaration]:
+        """Every package declared by the files directly in `directory`, keyed by normalized name."""
+        key = Path(os.path.abspath(directory))
+        if key not in self._by_directory:
+            self._by_directory[key] = _scan_directory(key)
+        return self._by_directory[key]
+
+
+def _ancestors(directory: Path) -> Iterator[Path]:
+    """`directory` and its lexical (not resolved) parents, up to and including a `.git` holder.
+
+    A symlinked test tree belongs to the project it appears in, and lexical
+    parents always end at the root, even with symlink loops around.
+    """
+    current = Path(os.path.abspath(directory))
+    while True:
+        yield current
+        if os.path.lexists(current / ".git") or current.parent == current:
+            return
+        current = current.parent
+
+
+# --- combining ---------------------------------------------------------------
+
+
+def _scan_directory(directory: Path) -> dict[str, Declaration]:
+    """Read every declaring file of one directory and fold the mentions per package."""
+    mentions: list[_Mention] = []
+    mentions += _pyproject_mentions(directory / "pyproject.toml")
+    mentions += _setup_cfg_mentions(directory / "setup.cfg")
+    mentions += _requirements_mentions(directory)
+    pins = _lock_pins(directory)
+    grouped: dict[str, list[_Mention]] = {}
+    for mention in mentions:
+        grouped.setdefault(mention.package, []).append(mention)
+    names = list(grouped) + [name for name in pins if name not in grouped]
+    return {name: _combine(name, grouped.get(name, []), pins.get(name)) for name in names}
+
+
+def _combine(package: str, mentions: list[_Mention], pins: tuple[list[str], list[Path]] | None) -> Declaration:
+    """Intersect the ranges of one directory; a lock pin, when present, names the source."""
+    specifier = _intersect([m.specifier for m in mentions])
+    if pins:
+        versions, locks = pins
+        written = " or ==".join(versions)
+        where = ", ".join(lock.name for lock in locks)
+        return Declaration(package, specifier, tuple(versions), locks[0], f"{package}=={written} ({where})")
+    source = mentions[0].source
+    texts = _unique(m.text if m.source == source else f"{m.text} ({m.source.name})" for m in mentions)
+    return Declaration(package, specifier, (), source, " and ".join(texts))
+
+
+def _intersect(specifiers: list[str]) -> str:
+    """Several declarations in one directory all apply at once, so their ranges intersect."""
+    parts = [spec for spec in _unique(specifiers) if spec]
+    try:
+        return str(SpecifierSet(",".join(parts)))
+    except InvalidSpecifier:  # each part was validated; this is only a safety net
+        return ",".join(parts)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    """Keep the first occurrence of each item, in order, so messages do not repeat themselves."""
+    return list(dict.fromkeys(items))
+
+
+# --- reading files safely ----------------------------------------------------
+
+
+def _read_text(path: Path) -> str | None:
+    """Text of a regular file, or None: FIFOs, devices, loops, huge or undecodable files are not declarations."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_BYTES + 1)
+        return data.decode("utf-8-sig") if len(data) <= _MAX_BYTES else None
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+
+
+def _read_toml(path: Path) -> dict[str, Any] | None:
+    """Parsed TOML, or None when missing or malformed (reported elsewhere, never fatal here)."""
+    text = _read_text(path)
+    if text is None:
+        return None
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+
+
+def _table(value: Any, *keys: str) -> dict[str, Any]:
+    """Walk nested TOML tables, treating anything of the wrong type as empty."""
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    """The string items of a TOML array; other shapes contribute nothing."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _mention(line: str, source: Path) -> _Mention | None:
+    """A PEP 508 requirement line as a mention; invalid lines are skipped, never fatal."""
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        return None
+    # Markers are ignored on purpose: the requirement is assumed to apply.
+    text = line.split(";", 1)[0].strip() if requirement.marker is not None else line.strip()
+    return _Mention(canonicalize_name(requirement.name), str(requirement.specifier), text, source)
+
+
+def _mentions(lines: Iterable[str], source: Path) -> list[_Mention]:
+    """Mentions for every valid requirement among `lines`."""
+    found = (_mention(line, source) for line in lines)
+    return [mention for mention in found if mention is not None]
+
+
+# --- pyproject.toml ----------------------------------------------------------
+
+
+def _pyproject_mentions(path: Path) -> list[_Mention]:
+    """PEP 621 dependencies and extras, PEP 735 groups, and Poetry's dependency tables."""
+    data = _read_toml(path)
+    if data is None:
+        return []
+    project = _table(data, "project")
+    lines = _strings(project.get("dependencies"))
+    for extra in _table(project, "optional-dependencies").values():
+        lines += _strings(extra)
+    for group in _table(data, "dependency-groups").values():
+        lines += _strings(group)  # `{include-group = ...}` tables are not strings
+    return _mentions(lines, path) + _poetry_mentions(data, path)
+
+
+def _poetry_mentions(data: dict[str, Any], path: Path) -> list[_Mention]:
+    """Poetry's main, legacy dev and per-group dependency tables."""
+    poetry = _table(data, "tool", "poetry")
+    tables = [_table(poetry, "dependencies"), _table(poetry, "dev-dependencies")]
+    tables += [_table(group, "dependencies") for group in _table(poetry, "group").values()]
+    mentions = []
+    for table in tables:
+        for name, value in table.items():
+            mention = _poetry_mention(name, value, path)
+            if mention is not None:
+                mentions.append(mention)
+    return mentions
+
+
+def _poetry_mention(name: str, value: Any, path: Path) -> _Mention | None:
+    """One Poetry entry; `python` is the interpreter constraint, not a package."""
+    if name.strip().lower() == "python":
+        return None
+    constraints = _poetry_constraints(value)
+    if not constraints:
+        return None
+    try:
+        specifier = union_specifier([alt for constraint in constraints for alt in poetry_to_pep440(constraint)])
+    except ValueError:
+        return None
+    text = f"{name} {' || '.join(constraints)}"
+    return _Mention(canonicalize_name(name), specifier, text, path)
+
+
+def _poetry_constraints(value: Any) -> list[str]:
+    """Raw Poetry constraint strings: a string, a table's `version`, or each table of a list.
+
+    A table without `version` (git, path, url sources) allows any version.
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        version = value.get("version", "*")
+        return [version] if isinstance(version, str) else ["*"]
+    if isinstance(value, list):
+        return [constraint for item in value for constraint in _poetry_constraints(item)]
+    return []
+
+
+def poetry_to_pep440(constraint: str) -> list[str]:
+    """Poetry constraint -> PEP 440 specifiers, one per `||` alternative ("" = any version).
+
+    Raises ValueError on text that is not a constraint, so the caller can skip it.
+    """
+    alternatives = []
+    for alternative in re.split(r"\|\|?", constraint):
+        alternative = alternative.replace(",", " ").strip()
+        if _POETRY_TOKEN.sub("", alternative).strip():
+            raise ValueError(f"not a Poetry constraint: {constraint!r}")
+        parts = [_poetry_token(m["op"] or "", m["version"]) for m in _POETRY_TOKEN.finditer(alternative)]
+        specifier = ",".join(part for part in parts if part)
+        try:
+            SpecifierSet(specifier)
+        except InvalidSpecifier as exc:
+            raise ValueError(str(exc)) from None
+        alternatives.append(specifier)
+    return alternatives
+
+
+def _poetry_token(operator: str, version: str) -> str:
+    """One Poetry comparison as PEP 440; caret and tilde become explicit ranges."""
+    if version == "*":
+        return ""
+    if operator == "^":
+        return f">={version},<{_bump(version, _caret_index(version))}"
+    if operator == "~":
+        return f">={version},<{_bump(version, 0 if len(_release(version)) == 1 else 1)}"
+    if operator in ("", "=", "=="):
+        return f"=={version}"
+    return f"{operator}{version}"
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """Release numbers exactly as written (`14.0` keeps two parts); ValueError when not a version."""
+    try:
+        return Version(version).release
+    except InvalidVersion as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _caret_index(version: str) -> int:
+    """Caret may change everything after the first non-zero part (`^0.2.3` stays below 0.3.0)."""
+    release = _release(version)
+    return next((index for index, number in enumerate(release) if number), len(release) - 1)
+
+
+def _bump(version: str, index: int) -> str:
+    """The exclusive upper bound: part `index` plus one, later parts zero, same number of parts."""
+    release = _release(version)
+    bumped = release[:index] + (release[index] + 1,) + (0,) * (len(release) - index - 1)
+    return ".".join(str(number) for number in bumped)
+
+
+# --- unions (Poetry lists of tables and `||`) -------------------------------
+
+_Bound = tuple[Version, bool]  # (version, inclusive)
+
+
+def union_specifier(alternatives: list[str]) -> str:
+    """A single PEP 440 range admitting every alternative.
+
+    PEP 440 cannot express "A or B", so distinct alternatives become the
+    smallest range covering them all (lowest lower bound, highest upper bound).
+    That over-approximates, which is the safe direction: "could this project
+    install 14.x?" must not be answered "no" when one alternative says yes.
+    """
+    unique = _unique(alternatives)
+    if len(unique) == 1 or not unique:
+        return unique[0] if unique else ""
+    if "" in unique:
+        return ""
+    bounds = [_bounds(SpecifierSet(spec)) for spec in unique]
+    lower = None if any(b[0] is None for b in bounds) else min((b[0] for b in bounds), key=_lower_key)
+    upper = None if any(b[1] is None for b in bounds) else max((b[1] for b in bounds), key=_upper_key)
+    parts = []
+    if lower is not None:
+        parts.append(f"{'>=' if lower[1] else '>'}{lower[0]}")
+    if upper is not None:
+        parts.append(f"{'<=' if upper[1] else '<'}{upper[0]}")
+    return ",".join(parts)
+
+
+def _lower_key(bound: _Bound) -> tuple[Version, bool]:
+    """Order lower bounds from most to least permissive (inclusive first on ties)."""
+    return bound[0], not bound[1]
+
+
+def _upper_key(bound: _Bound) -> tuple[Version, bool]:
+    """Order upper bounds from least to most permissive (inclusive last on ties)."""
+    return bound[0], bound[1]
+
+
+def _bounds(specifiers: SpecifierSet) -> tuple[_Bound | None, _Bound | None]:
+    """The (lower, upper) bounds one intersection of specifiers implies; None = unbounded."""
+    lower: _Bound | None = None
+    upper: _Bound | None = None
+    for spec in specifiers:
+        low, high = _spec_bounds(spec.operator, spec.version)
+        if low is not None and (lower is None or _lower_key(low) > _lower_key(lower)):
+            lower = low
+        if high is not None and (upper is None or _upper_key(high) < _upper_key(upper)):
+            upper = high
+    return lower, upper
+
+
+def _spec_bounds(operator: str, version: str) -> tuple[_Bound | None, _Bound | None]:
+    """Bounds of one PEP 440 clause; `!=` and unparseable `===` leave the range open."""
+    if operator == "==" and version.endswith(".*"):
+        base = version[:-2]
+        return (Version(base), True), (Version(_bump(base, len(_release(base)) - 1)), False)
+    if operator == "~=":
+        length = len(_release(version))
+        upper = _bump(version, length - 2).rsplit(".", 1)[0]
+        return (Version(version), True), (Version(upper), False)
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return None, None
+    return {
+        "==": ((parsed, True), (parsed, True)),
+        "===": ((parsed, True), (parsed, True)),
+        ">=": ((parsed, True), None),
+        ">": ((parsed, False), None),
+        "<=": (None, (parsed, True)),
+        "<": (None, (parsed, False)),
+    }.get(operator, (None, None))
+
+
+# --- setup.cfg ---------------------------------------------------------------
+
+
+def _setup_cfg_mentions(path: Path) -> list[_Mention]:
+    """`[options] install_requires` and every `[options.extras_require]` entry; malformed files count as absent."""
+    text = _read_text(path)
+    if text is None:
+        return []
+    # No interpolation: `%` is legal in URLs. A default section nobody names,
+    # so a literal `[DEFAULT]` is not smeared into every other section.
+    parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\0none")
+    try:
+        parser.read_string(text, source=str(path))
+        values = [parser.get("options", "install_requires", fallback="")]
+        if parser.has_section("options.extras_require"):
+            values += [value for _, value in parser.items("options.extras_require")]
+    except (configparser.Error, ValueError):
+        return []
+    lines = [_COMMENT.sub("", line).strip() for value in values for line in value.splitlines()]
+    return _mentions([line for line in lines if line], path)
+
+
+# --- requirements*.txt -------------------------------------------------------
+
+
+def _requirements_mentions(directory: Path) -> list[_Mention]:
+    """Every `requirements*.txt` of the directory, each file read once even when also included."""
+    visited: set[str] = set()
+    mentions: list[_Mention] = []
+    for name in sorted(_requirements_files(directory)):
+        mentions += _read_requirements(directory / name, visited)
+    return mentions
+
+
+def _requirements_files(directory: Path) -> list[str]:
+    """Names matching `requirements*.txt`; an unreadable directory has none."""
+    try:
+        with os.scandir(directory) as entries:
+            return [entry.name for entry in entries if fnmatch.fnmatchcase(entry.name, _REQUIREMENTS_GLOB)]
+    except OSError:
+        return []
+
+
+def _read_requirements(start: Path, visited: set[str]) -> list[_Mention]:
+    """One requirements file and everything it includes, iteratively so deep chains cannot overflow the stack.
+
+    `visited` holds real paths, which breaks include cycles (also through symlinks).
+    """
+    pending = [start]
+    mentions: list[_Mention] = []
+    while pending:
+        path = pending.pop(0)
+        key = os.path.realpath(path)
+        if key in visited:
+            continue
+        visited.add(key)
+        text = _read_text(path)
+        if text is None:
+            continue  # a missing or unreadable include is ignored
+        for line in _logical_lines(text):
+            include = _include_target(line)
+            if include is not None:
+                pending.append(path.parent / include)
+            elif not line.startswith("-"):  # -e, -i, --index-url, ... are not requirements
+                mention = _mention(_TRAILING_OPTIONS.sub("", line), path)
+                if mention is not None:
+                    mentions.append(mention)
+    return mentions
+
+
+def _logical_lines(text: str) -> Iterator[str]:
+    """Lines as pip sees them: `\\` continuations joined first, then comments stripped."""
+    joined = ""
+    for raw in text.splitlines():
+        if raw.endswith("\\") and not _COMMENT.match(raw):
+            joined += raw[:-1]
+            continue
+        line = _COMMENT.sub("", joined + raw).strip()
+        joined = ""
+        if line:
+            yield line
+    tail = _COMMENT.sub("", joined).strip()
+    if tail:
+        yield tail
+
+
+def _include_target(line: str) -> str | None:
+    """The file named by `-r`/`--requirement`/`-c`/`--constraint`, or None; URLs are not followed."""
+    match = _INCLUDE.match(line)
+    if match is None:
+        return None
+    target = match["target"].strip("'\"")
+    return None if "://" in target else target
+
+
+# --- lock files --------------------------------------------------------------
+
+
+def _lock_pins(directory: Path) -> dict[str, tuple[list[str], list[Path]]]:
+    """Versions locked in `uv.lock` / `poetry.lock`: package -> (versions, lock files that pin them)."""
+    pins: dict[str, tuple[list[str], list[Path]]] = {}
+    for name in _LOCK_FILES:
+        path = directory / name
+        data = _read_toml(path)
+        packages = data.get("package") if data is not None else None
+        for entry in packages if isinstance(packages, list) else []:
+            _add_pin(pins, entry, path)
+    return pins
+
+
+def _add_pin(pins: dict[str, tuple[list[str], list[Path]]], entry: Any, path: Path) -> None:
+    """Record one `[[package]]` entry; entries without a string name and version are skipped."""
+    if not isinstance(entry, dict):
+        return
+    name, version = entry.get("name"), entry.get("version")
+    if not isinstance(name, str) or not isinstance(version, str):
+        return
+    versions, locks = pins.setdefault(canonicalize_name(name), ([], []))
+    if version not in versions:
+        versions.append(version)
+    if path not in locks:
+        locks.append(path)

@@ -1,0 +1,109 @@
+"""Apply the fixes of a check result to files, safely.
+
+For each file: re-read it and skip it if it changed since it was analysed,
+apply every selected fix in one libcst pass, check the output still parses,
+re-encode it in the file's own encoding (BOM and PEP 263 cookie honoured; libcst
+keeps the newline style), and write it atomically. Nothing is written in
+`--diff` mode.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from goldenpath_audit.auditor.findings import Applicability, CheckResult, FileError, Finding
+from goldenpath_audit.auditor.source import SourceDecodeError, SourceFile
+from goldenpath_audit.auditor.writer import write_atomic
+
+
+@dataclass
+class FileChange:
+    path: str
+    fixed: list[Finding]
+    before: bytes
+    after: bytes
+
+    def diff(self) -> str:
+        old = self.before.decode("utf-8", "replace").splitlines(keepends=True)
+        new = self.after.decode("utf-8", "replace").splitlines(keepends=True)
+        return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"))
+
+
+@dataclass
+class FixReport:
+    changes: list[FileChange] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+    @property
+    def fixed_count(self) -> int:
+        return sum(len(change.fixed) for change in self.changes)
+
+
+def fixable(finding: Finding, *, unsafe: bool) -> bool:
+    if finding.fix is None:
+        return False
+    return finding.fix.applicability is Applicability.SAFE or unsafe
+
+
+def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool) -> FixReport:
+    by_path: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        if fixable(finding, unsafe=unsafe):
+            by_path.setdefault(finding.path, []).append(finding)
+    report = FixReport()
+    for display, findings in sorted(by_path.items()):
+        try:
+            change = _fix_file(cwd / display, display, findings, result.digests.get(display))
+        except _Skip as skip:
+            report.errors.append(FileError(display, str(skip)))
+            continue
+        if change is None:
+            continue
+        if write:
+            try:
+                write_atomic(cwd / display, change.after)
+            except OSError as exc:
+                report.errors.append(FileError(display, f"cannot write: {exc.strerror or exc}"))
+                continue
+        report.changes.append(change)
+    return report
+
+
+class _Skip(Exception):
+    """This file is left as it is; the message says why."""
+
+
+def _fix_file(path: Path, display: str, findings: list[Finding], digest: str | None) -> FileChange | None:
+    from goldenpath_audit.codemods import CODEMODS, CodemodError, apply_operations
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _Skip(f"cannot read: {exc.strerror or exc}") from None
+    if digest is not None and hashlib.sha256(raw).hexdigest() != digest:
+        raise _Skip("changed since it was checked; not fixed (run again)")
+    try:
+        source = SourceFile.from_bytes(display, raw)
+    except SourceDecodeError as exc:
+        raise _Skip(str(exc)) from None
+    operations = [op for finding in findings for op in finding.fix.operations]  # type: ignore[union-attr]
+    try:
+        new_text, applied, missed = apply_operations(source.text, operations, CODEMODS)
+    except CodemodError as exc:
+        raise _Skip(str(exc)) from None
+    if new_text == source.text:
+        return None
+    try:
+        ast.parse(new_text)
+    except (SyntaxError, ValueError) as exc:
+        raise _Skip(f"the fixed source would not parse ({exc}); not fixed") from None
+    fixed = [f for f in findings if all(op in applied for op in f.fix.operations)]  # type: ignore[union-attr]
+    try:
+        after = source.encode(new_text)  # "utf-8-sig" writes the BOM back
+    except UnicodeEncodeError as exc:
+        raise _Skip(f"the fixed source cannot be encoded as {source.encoding} ({exc.reason}); not fixed") from None
+    return FileChange(path=display, fixed=fixed, before=raw, after=after)

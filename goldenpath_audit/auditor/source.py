@@ -1,0 +1,87 @@
+"""Reading Python files the way the interpreter would, without running them.
+
+Decoding follows PEP 263 and BOMs through `tokenize.detect_encoding`, so a
+latin-1 file with a cookie is read as latin-1 and written back as latin-1.
+The newline style is remembered so the fixer can keep it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+class SourceDecodeError(Exception):
+    """The bytes are not text in the encoding the file declares."""
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: str  # display path, relative to the current directory
+    raw: bytes
+    encoding: str  # as Python names it: "utf-8", "utf-8-sig", "latin-1", ...
+    text: str  # decoded, without a BOM
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_bytes(cls, path: str, raw: bytes) -> "SourceFile":
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        except SyntaxError as exc:
+            raise SourceDecodeError(_first_line(str(exc))) from None
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise SourceDecodeError(f"cannot decode as {encoding}: {_first_line(str(exc))}") from None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        return cls(path=path, raw=raw, encoding=encoding, text=text)
+
+    @property
+    def lines(self) -> list[str]:
+        """Lines without their line endings; index 0 is line 1."""
+        if self._lines is None:
+            # Only the newlines Python's tokenizer knows: str.splitlines() would
+            # also split on form feeds and U+2028 and misnumber every later line.
+            self._lines = _NEWLINES.split(self.text)
+            if self._lines and self._lines[-1] == "":
+                self._lines.pop()
+        return self._lines
+
+    def line_text(self, line: int) -> str:
+        lines = self.lines
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def char_column(self, line: int, byte_offset: int) -> int:
+        """Convert an `ast` UTF-8 byte offset on `line` to a 1-based character column."""
+        text = self.line_text(line)
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+    @property
+    def newline(self) -> str:
+        return detect_newline(self.text)
+
+    def encode(self, text: str) -> bytes:
+        """Encode text back the way this file was stored (BOM included)."""
+        return text.encode(self.encoding)
+
+
+def detect_newline(text: str) -> str:
+    """The first line ending in the text, or `\\n` when there is none."""
+    index = text.find("\n")
+    if index > 0 and text[index - 1] == "\r":
+        return "\r\n"
+    if index == -1 and "\r" in text:
+        return "\r"
+    return "\n"
+
+
+def _first_line(message: str) -> str:
+    return message.splitlines()[0] if message else message

@@ -1,0 +1,238 @@
+"""The `goldenpath-audit` command line (typer + rich, like bump-pydantic).
+
+Exit codes: 0 no findings; 1 findings (or files that could not be checked);
+2 usage or configuration error. No traceback ever reaches the user: expected
+problems print one line, anything unexpected prints one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn, Optional, TextIO
+
+import typer
+
+from goldenpath_audit import __version__
+from goldenpath_audit.auditor.config import ConfigError, Settings, load_settings
+from goldenpath_audit.auditor.findings import CheckResult
+from goldenpath_audit.auditor.selection import SelectionError, parse_codes, validate_codes
+from goldenpath_audit.rules import ALL_RULES, get_rule
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="goldenpath-audit",
+    help="Audit pytest suites statically, and migrate them: websockets upgrades, markers, imports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line usage or configuration error and exit 2."""
+    print(f"goldenpath-audit: error: {message}", file=sys.stderr)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        print(f"goldenpath-audit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Audit pytest suites statically, and migrate them."""
+
+
+# Options shared by `check` and `fix`.
+PathsArgument = typer.Argument(None, help="Files or directories to check (default: the current directory).")
+SelectOption = typer.Option(None, "--select", help="Comma-separated rule codes or prefixes to enable (e.g. GP1,GP201).")
+IgnoreOption = typer.Option(None, "--ignore", help="Comma-separated rule codes or prefixes to disable.")
+ConfigOption = typer.Option(None, "--config", help="Read settings from this TOML file instead of pyproject.toml.")
+WebsocketsOption = typer.Option(
+    None, "--websockets-version", help="Assume this websockets version (e.g. 14.2 or '>=14') everywhere."
+)
+QuietOption = typer.Option(False, "--quiet", "-q", help="Print findings only: no code frames, no summary.")
+
+
+def _settings(config: Optional[Path], websockets_version: Optional[str]) -> Settings:
+    cwd = Path.cwd()
+    try:
+        settings = load_settings(cwd, config)
+        for key in ("select", "ignore"):
+            codes = getattr(settings, key)
+            if codes:
+                validate_codes(parse_codes(codes), ALL_RULES, origin=f"{settings.config_path}: '{key}'")
+                setattr(settings, key, parse_codes(codes))
+    except (ConfigError, SelectionError) as exc:
+        fail(str(exc))
+    if websockets_version is not None:
+        settings.websockets_version = websockets_version
+        settings.websockets_version_origin = f"--websockets-version {websockets_version}"
+    return settings
+
+
+def _run(
+    paths: Optional[list[Path]],
+    select: Optional[str],
+    ignore: Optional[str],
+    config: Optional[Path],
+    websockets_version: Optional[str],
+) -> tuple[CheckResult, "Runner"]:
+    from goldenpath_audit.auditor.runner import Runner
+
+    settings = _settings(config, websockets_version)
+    selected, ignored = parse_codes(select), parse_codes(ignore)
+    try:
+        validate_codes(selected, ALL_RULES, origin="--select")
+        validate_codes(ignored, ALL_RULES, origin="--ignore")
+        runner = Runner(settings, Path.cwd(), select=selected or None, ignore=ignored)
+    except (SelectionError, ValueError) as exc:
+        fail(str(exc))
+    targets = [Path.cwd() / path for path in (paths or [Path(".")])]
+    return runner.check(targets), runner
+
+
+def _use_color(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _exit_code(result: CheckResult) -> int:
+    return EXIT_FINDINGS if result.findings or result.errors else EXIT_CLEAN
+
+
+@app.command()
+def check(
+    paths: Optional[list[Path]] = PathsArgument,
+    select: Optional[str] = SelectOption,
+    ignore: Optional[str] = IgnoreOption,
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--output-format", help="How to print findings."),
+    output_file: Optional[Path] = typer.Option(None, "--output-file", "-o", help="Write the report to this file."),
+    config: Optional[Path] = ConfigOption,
+    websockets_version: Optional[str] = WebsocketsOption,
+    statistics: bool = typer.Option(False, "--statistics", help="Print counts per rule instead of each finding."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Report findings; exit 1 when there are any."""
+    from goldenpath_audit.auditor.reporters import report
+
+    result, _ = _run(paths, select, ignore, config, websockets_version)
+    if output_file is not None:
+        try:
+            with output_file.open("w", encoding="utf-8", newline="\n") as stream:
+                report(result, output_format.value, stream, rules=ALL_RULES, quiet=quiet, statistics=statistics)
+        except OSError as exc:
+            fail(f"cannot write {output_file}: {exc.strerror or exc}")
+    else:
+        report(
+            result,
+            output_format.value,
+            sys.stdout,
+            rules=ALL_RULES,
+            color=_use_color(sys.stdout),
+            quiet=quiet,
+            statistics=statistics,
+        )
+    raise typer.Exit(_exit_code(result))
+
+
+@app.command()
+def fix(
+    paths: Optional[list[Path]] = PathsArgument,
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe."),
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff and write nothing."),
+    select: Optional[str] = SelectOption,
+    ignore: Optional[str] = IgnoreOption,
+    config: Optional[Path] = ConfigOption,
+    websockets_version: Optional[str] = WebsocketsOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Apply safe fixes in place, then report what remains."""
+    from goldenpath_audit.auditor.fixer import apply_fixes
+    from goldenpath_audit.auditor.reporters import report
+
+    result, runner = _run(paths, select, ignore, config, websockets_version)
+    outcome = apply_fixes(result, Path.cwd(), unsafe=unsafe_fixes, write=not diff)
+    for error in outcome.errors:
+        print(f"error: {error.path}: {error.message}", file=sys.stderr)
+    if diff:
+        for change in outcome.changes:
+            sys.stdout.write(change.diff())
+        count, files = outcome.fixed_count, len(outcome.changes)
+        if not quiet:
+            print(f"Would fix {_plural(count, 'finding')} in {_plural(files, 'file')}.", file=sys.stderr)
+        raise typer.Exit(EXIT_FINDINGS if outcome.changes else EXIT_CLEAN)
+    if not quiet:
+        for change in outcome.changes:
+            codes = ", ".join(sorted({finding.code for finding in change.fixed}))
+            print(f"Fixed {_plural(len(change.fixed), 'finding')} in {change.path} ({codes})")
+    remaining = runner.check([Path.cwd() / path for path in (paths or [Path(".")])]) if outcome.changes else result
+    if not quiet and outcome.changes:
+        print(f"Fixed {_plural(outcome.fixed_count, 'finding')} in {_plural(len(outcome.changes), 'file')}.")
+    if remaining.findings or remaining.errors or not quiet:
+        if not quiet and outcome.changes and (remaining.findings or remaining.errors):
+            print("Remaining:")
+        report(remaining, "text", sys.stdout, rules=ALL_RULES, color=_use_color(sys.stdout), quiet=quiet)
+    raise typer.Exit(_exit_code(remaining))
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List every rule: code, name, summary and fix safety."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="goldenpath-audit rules", title_justify="left")
+    for column in ("Code", "Name", "Summary", "Fix"):
+        table.add_column(column, overflow="fold")
+    for rule in ALL_RULES.values():
+        table.add_row(rule.CODE, rule.NAME, rule.SUMMARY, rule.FIX)
+    Console(no_color=bool(os.environ.get("NO_COLOR")), width=None if sys.stdout.isatty() else 160).print(table)
+
+
+@app.command()
+def explain(rule: str = typer.Argument(..., help="A rule code (GP101) or name (websockets-extra-headers).")) -> None:
+    """Print a rule's documentation: what it does, why, an example, and fix safety."""
+    found = get_rule(rule)
+    if found is None:
+        fail(f"unknown rule '{rule}' (run `goldenpath-audit rules` to list them)")
+    text = found.documentation()
+    if _use_color(sys.stdout):
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def main() -> None:
+    """Console-script entry point: run the app and turn any crash into one line."""
+    try:
+        app()
+    except (KeyboardInterrupt, BrokenPipeError):
+        sys.exit(130 if sys.exc_info()[0] is KeyboardInterrupt else EXIT_FINDINGS)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        print(f"goldenpath-audit: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(EXIT_ERROR)

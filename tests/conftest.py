@@ -1,0 +1,46 @@
+"""Shared test helpers: build a project tree in a temp dir and run the real engine on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from goldenpath_audit.auditor.config import load_settings
+from goldenpath_audit.auditor.findings import CheckResult
+from goldenpath_audit.auditor.runner import Runner
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+
+
+def run_engine(root: Path, *, websockets_version: str | None = None, select: list[str] | None = None) -> CheckResult:
+    """Run `check` on `root` as if from inside it, without the CLI."""
+    settings = load_settings(root)
+    if websockets_version is not None:
+        settings.websockets_version = websockets_version
+        settings.websockets_version_origin = f"--websockets-version {websockets_version}"
+    return Runner(settings, root, select=select).check([root])
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CheckResult]:
+    """`project({"tests/test_x.py": "..."}, websockets_version=...)` -> CheckResult."""
+    monkeypatch.chdir(tmp_path)
+    # A .git marker stops dependency discovery from wandering above the temp dir.
+    (tmp_path / ".git").mkdir(exist_ok=True)
+
+    def build(files: dict[str, str], **options) -> CheckResult:
+        write_tree(tmp_path, files)
+        return run_engine(tmp_path, **options)
+
+    return build
+
+
+def locations(result: CheckResult) -> list[tuple[str, int, int, str]]:
+    return [(f.path, f.line, f.column, f.code) for f in result.findings]
