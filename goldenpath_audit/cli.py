@@ -193,6 +193,64 @@ def fix(
     raise typer.Exit(_exit_code(remaining))
 
 
+class MarkersFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def markers(
+    paths: Optional[list[Path]] = PathsArgument,
+    output_format: MarkersFormat = typer.Option(MarkersFormat.text, "--output-format", help="How to print the report."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """List the markers pytest would know, per config root, with their uses (a static `pytest --markers`)."""
+    import json
+
+    from goldenpath_audit.auditor.marker_report import build_marker_report
+
+    settings = _settings(config, None)
+    targets = [Path.cwd() / path for path in (paths or [Path(".")])]
+    try:
+        report = build_marker_report(settings, Path.cwd(), targets)
+    except ValueError as exc:  # an invalid `exclude` pattern
+        fail(str(exc))
+    for error in report.errors:
+        print(f"error: {error.path}: {error.message}", file=sys.stderr)
+    if output_format is MarkersFormat.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        raise typer.Exit(EXIT_CLEAN)
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(
+        no_color=bool(os.environ.get("NO_COLOR")) or not sys.stdout.isatty(),
+        width=None if sys.stdout.isatty() else 200,
+    )
+    if not report.roots:
+        console.print("No Python files found.")
+    for root in report.roots:
+        table = Table(title=root.title, title_justify="left")
+        for column in ("Marker", "Registered where", "Description", "Uses", "Files", "Status"):
+            table.add_column(column, overflow="fold", justify="right" if column in ("Uses", "Files") else "left")
+        for row in root.markers:
+            status = row.status_text
+            style = {"ok": "", "unused": "yellow"}.get(row.status, "red")
+            table.add_row(
+                row.name,
+                row.registered_where or "-",
+                row.description,
+                str(row.uses),
+                str(row.files),
+                f"[{style}]{status}[/]" if style else status,
+            )
+        console.print(table)
+        if root.uncertain:
+            console.print(f"Registrations that could not be evaluated: {', '.join(root.uncertain)}", highlight=False)
+    raise typer.Exit(EXIT_CLEAN)
+
+
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, summary and fix safety."""

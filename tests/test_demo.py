@@ -6,6 +6,13 @@ calls, a safe fix, an unsafe one (`User-Agent`), one with no fix (both
 keywords), and the lookalikes that must stay silent (legacy clients, aiohttp,
 a local `connect()` helper, a suppressed line, already-migrated code).
 
+It has marker problems too: `agent_golden_path` used by three modules but not
+registered (GP201, one safe fix registering it in pyproject.toml), a misspelled
+`intergration` (GP202, unsafe rename), a registered `legacy_db` nobody uses
+(GP203), a `usefixtures` mark on a fixture (GP204) and a tuple `pytestmark`
+(GP205, safe). Markers that must stay silent: `nightly` (registered by the
+conftest's `pytest_configure`) and `timeout` (pytest-timeout is a dependency).
+
 The demo is copied to tmp_path and the CLI runs with the copy as its working
 directory, so the demo's own `[tool.goldenpath-audit]` table governs it and the
 checkout is never modified.
@@ -31,9 +38,13 @@ TENANT = "tests/integration/test_tenant_routing.py"
 STREAMING = "tests/e2e/test_chat_streaming.py"
 TOOLS = "tests/e2e/test_agent_tools_flow.py"
 LEGACY = "tests/legacy/test_legacy_client_compat.py"
+RECONNECT = "tests/integration/agent_golden_path/test_agent_reconnect.py"
+HISTORY = "tests/integration/agent_golden_path/test_agent_session_history.py"
+GATEWAY = "tests/integration/test_aiohttp_gateway.py"
+PYPROJECT = "pyproject.toml"
 
 # (path, line, column, code) -> the fix applicability the finding must carry.
-SAFE = {
+SAFE_GP101 = {
     (TOOLS, 37, 9, "GP101"),  # from websockets.asyncio.client import connect; `ws = await connect(` multi-line
     (STREAMING, 28, 38, "GP101"),  # from websockets import connect; async with
     (FLOW, 35, 49, "GP101"),  # import websockets; async with
@@ -42,9 +53,32 @@ SAFE = {
     (AUTH, 18, 43, "GP101"),  # import websockets as ws; await
     (AUTH, 39, 45, "GP101"),  # import websockets as ws; async with inside pytest.raises
 }
-UNSAFE = {(STREAMING, 40, 9, "GP101")}  # the headers literal sets User-Agent
-NO_FIX = {(TENANT, 26, 9, "GP101")}  # passes both extra_headers and additional_headers
+SAFE_MARKERS = {
+    (RECONNECT, 15, 77, "GP201"),  # agent_golden_path: three uses, one registration
+    (HISTORY, 12, 77, "GP201"),
+    (FLOW, 16, 77, "GP201"),
+    (GATEWAY, 14, 14, "GP205"),  # pytestmark = (integration, timeout(60))
+}
+SAFE = SAFE_GP101 | SAFE_MARKERS
+UNSAFE = {
+    (STREAMING, 40, 9, "GP101"),  # the headers literal sets User-Agent
+    (TENANT, 10, 26, "GP202"),  # intergration -> integration changes `-m integration` runs
+}
+NO_FIX = {
+    (TENANT, 26, 9, "GP101"),  # passes both extra_headers and additional_headers
+    (PYPROJECT, 28, 6, "GP203"),  # legacy_db is registered, used nowhere
+    (HISTORY, 16, 2, "GP204"),  # @pytest.mark.usefixtures on the `session` fixture
+}
 ALL = SAFE | UNSAFE | NO_FIX
+NAMES = {
+    "GP101": "websockets-extra-headers",
+    "GP201": "unregistered-marker",
+    "GP202": "misspelled-marker",
+    "GP203": "unused-marker",
+    "GP204": "mark-on-fixture",
+    "GP205": "pytestmark-tuple",
+}
+REGISTERED = b'    "agent_golden_path: used by 9 tests in tests/integration/agent_golden_path",\n'
 
 
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -102,14 +136,31 @@ def test_check_reports_exactly_the_intended_findings(demo: Path) -> None:
         **{key: "unsafe" for key in UNSAFE},
         **{key: None for key in NO_FIX},
     }
-    assert all(f["name"] == "websockets-extra-headers" for f in report["findings"])
+    assert all(f["name"] == NAMES[f["code"]] for f in report["findings"])
+
+
+def test_demo_check_from_the_checkout_shows_gp101_and_the_marker_findings() -> None:
+    # The README's quick start: run from the checkout on the demo directory, read-only.
+    proc = run_cli(DEMO.parent.parent, "check", "--output-format", "json", "examples/golden-path-demo")
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    prefix = "examples/golden-path-demo/"
+    assert keys(report) == {(prefix + path, line, column, code) for path, line, column, code in ALL}
 
 
 def test_check_text_summary(demo: Path) -> None:
     proc = run_cli(demo, "check", "--statistics")
     assert proc.returncode == 1
-    assert "9  GP101  websockets-extra-headers" in proc.stdout
-    assert "Found 9 findings (7 fixable with `goldenpath-audit fix`, 1 more with `--unsafe-fixes`)." in proc.stdout
+    for line in (
+        "9  GP101  websockets-extra-headers",
+        "3  GP201  unregistered-marker",
+        "1  GP202  misspelled-marker",
+        "1  GP203  unused-marker",
+        "1  GP204  mark-on-fixture",
+        "1  GP205  pytestmark-tuple",
+    ):
+        assert line in proc.stdout
+    assert "Found 16 findings (11 fixable with `goldenpath-audit fix`, 2 more with `--unsafe-fixes`)." in proc.stdout
 
 
 def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
@@ -117,7 +168,8 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
 
     first = run_cli(demo, "fix")
     assert first.returncode == 1, first.stdout + first.stderr
-    assert "Fixed 7 findings in 5 files." in first.stdout
+    assert "Fixed 11 findings in 7 files." in first.stdout
+    assert "Fixed 3 findings in pyproject.toml (GP201)" in first.stdout
 
     code, report = check_json(demo)
     assert code == 1
@@ -126,8 +178,21 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
     after = snapshot(demo)
     assert after.keys() == before.keys()
     changed = {path for path in before if before[path] != after[path]}
-    assert changed == {path for path, *_ in SAFE}
-    for path in changed:
+    # GP201 findings sit on the uses; their fix edits the config pytest reads.
+    assert changed == {path for path, *_ in SAFE_GP101} | {PYPROJECT, GATEWAY}
+
+    # GP201: `agent_golden_path` registered once, after the last `markers` line; nothing else moves.
+    old_config = before[PYPROJECT].splitlines(keepends=True)
+    assert after[PYPROJECT].splitlines(keepends=True) == [*old_config[:28], REGISTERED, *old_config[28:]]
+    # GP205: the tuple became a list, nothing else changed.
+    assert after[GATEWAY] == before[GATEWAY].replace(
+        b"pytestmark = (pytest.mark.integration, pytest.mark.timeout(60))\n",
+        b"pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]\n",
+    )
+    assert after[GATEWAY] != before[GATEWAY]
+
+    # GP101: the keyword renamed on exactly the reported lines.
+    for path in changed - {PYPROJECT, GATEWAY}:
         old_lines = before[path].splitlines(keepends=True)
         new_lines = after[path].splitlines(keepends=True)
         assert len(old_lines) == len(new_lines)
@@ -138,12 +203,13 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
         ]
         assert renamed, path
         for number, old, new in renamed:
-            assert (path, number) in {(p, line) for p, line, *_ in SAFE}
+            assert (path, number) in {(p, line) for p, line, *_ in SAFE_GP101}
             assert new == old.replace(b"extra_headers=", b"additional_headers=", 1), (path, number)
 
-    # The suppressed call and the lookalikes are untouched.
+    # The suppressed call, the lookalikes and the unsafe rename are untouched.
     assert b"extra_headers=auth_headers)  # goldenpath: ignore[GP101]" in after[AUTH]
     assert after[LEGACY].count(b"extra_headers=") == 2
+    assert b"pytestmark = pytest.mark.intergration\n" in after[TENANT]
 
     second = run_cli(demo, "fix")
     assert second.returncode == 1, second.stdout + second.stderr
@@ -154,7 +220,7 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
 def test_unsafe_fixes_also_fix_the_user_agent_call(demo: Path) -> None:
     proc = run_cli(demo, "fix", "--unsafe-fixes")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Fixed 8 findings in 5 files." in proc.stdout
+    assert "Fixed 13 findings in 8 files." in proc.stdout
 
     code, report = check_json(demo)
     assert code == 1
@@ -169,3 +235,8 @@ def test_unsafe_fixes_also_fix_the_user_agent_call(demo: Path) -> None:
     ) in streaming
     tenant = (demo / TENANT).read_text(encoding="utf-8")
     assert "extra_headers=auth_headers," in tenant
+    assert "pytestmark = pytest.mark.integration\n" in tenant
+
+    second = run_cli(demo, "fix", "--unsafe-fixes")
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "Fixed" not in second.stdout

@@ -119,7 +119,7 @@ def try_repo(consumer: Path, hook_repo: Path, pre_commit_home: Path, hook: str) 
     )
 
 
-FINDING = "tests/test_agent_ws.py:5:40: GP101 `websockets.connect` is the new asyncio client under websockets>=14"
+FINDING = "tests/test_agent_ws.py:5:40: GP101 `websockets.connect` is the new asyncio client (websockets>=14"
 
 
 def test_check_hook_reports_gp101(consumer: Path, hook_repo: Path, pre_commit_home: Path) -> None:

@@ -50,6 +50,12 @@ OPTIONS: dict[str, Option] = {
             "Rules to disable in files matching a gitignore-style pattern.",
         ),
         Option(
+            "extra-markers",
+            "a list of marker names",
+            _is_str_list,
+            "Markers registered by plugins goldenpath-audit cannot see (GP201/GP202 treat them as registered).",
+        ),
+        Option(
             "websockets-version",
             "a version such as \"14.2\" or a specifier such as \">=14\"",
             lambda value: isinstance(value, str),
@@ -71,6 +77,7 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     websockets_version: str | None = None
     websockets_version_origin: str | None = None
+    extra_markers: list[str] = field(default_factory=list)
 
 
 def find_config(start: Path) -> Path | None:
@@ -125,6 +132,7 @@ def _settings_from_table(table: dict[str, Any], path: Path, header: tuple[str, .
     settings.ignore = list(table.get("ignore", []))
     settings.exclude = list(table.get("exclude", []))
     settings.per_file_ignores = dict(table.get("per-file-ignores", {}))
+    settings.extra_markers = list(table.get("extra-markers", []))
     if "websockets-version" in table:
         settings.websockets_version = table["websockets-version"]
         settings.websockets_version_origin = f'websockets-version = "{table["websockets-version"]}" in {path.name}'

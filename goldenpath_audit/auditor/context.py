@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,3 +43,27 @@ class FileContext:
             fix=fix,
             statement_line=statement_line,
         )
+
+
+@dataclass(slots=True)
+class RunContext:
+    """What a rule sees after every file was checked: all facts, for cross-file rules."""
+
+    project: "Project"
+    # Absolute path -> facts, for every file that was parsed in this run.
+    files: dict[Path, FileFacts]
+    # Results shared between rules of one family (GP201 and GP202 share one analysis).
+    cache: dict[str, object] = field(default_factory=dict)
+
+    def finding_at(
+        self,
+        rule: "type[Rule] | Rule",
+        path: Path,
+        span: Span,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        statement_line: int | None = None,
+    ) -> Finding:
+        ctx = FileContext(path=path, display_path=self.project.display_path(path), facts=FileFacts(), project=self.project)
+        return ctx.finding(rule, span, message, fix=fix, statement_line=statement_line)

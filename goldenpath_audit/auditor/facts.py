@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from goldenpath_audit.auditor.findings import Position, TextEdit
 from goldenpath_audit.auditor.names import Scope, build_scope, is_scope, resolve_expression
 from goldenpath_audit.auditor.source import SourceFile
 
@@ -22,6 +23,11 @@ class Span:
     column: int
     end_line: int
     end_column: int
+
+
+def replace_span(span: Span, content: str) -> TextEdit:
+    """The textual edit that replaces exactly `span` (for SARIF fixes and previews)."""
+    return TextEdit(Position(span.line, span.column), Position(span.end_line, span.end_column), content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,30 +49,97 @@ class CallFact:
     has_double_star: bool
 
 
+@dataclass(frozen=True, slots=True)
+class MarkUse:
+    """One use of a pytest marker name that pytest validates."""
+
+    name: str
+    span: Span  # the name token (`slow` in `pytest.mark.slow`) or the string literal
+    statement_line: int
+    kind: str  # "attribute" (pytest.mark.X) | "string" (add_marker("X"), getattr(pytest.mark, "X"))
+    in_function: bool  # evaluated when a function runs, not when the module is imported
+    tests: int  # how many test functions this use applies to (0 when unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class FixtureMark:
+    """A marker decorator stacked on a `@pytest.fixture` function (GP204)."""
+
+    name: str
+    span: Span
+    fixture: str
+
+
 @dataclass(slots=True)
 class FileFacts:
     calls: list[CallFact] = field(default_factory=list)
+    marks: list[MarkUse] = field(default_factory=list)
+    # Marker names read by string (get_closest_marker("x"), iter_markers(name="x")).
+    marker_reads: set[str] = field(default_factory=set)
+    fixture_marks: list[FixtureMark] = field(default_factory=list)
+    pytestmark_tuples: list[Span] = field(default_factory=list)
+    # From `pytest_configure` hooks: (name, line text, line) and unevaluable calls.
+    registrations: list[tuple[str, str, int]] = field(default_factory=list)
+    unevaluated_registrations: list[tuple[int, int]] = field(default_factory=list)
+    pytest_plugins: tuple[str, ...] = ()
 
     def calls_to(self, qualnames: Iterable[str]) -> list[CallFact]:
         wanted = set(qualnames)
         return [call for call in self.calls if call.qualname in wanted]
 
 
-def extract_facts(tree: ast.Module, source: SourceFile, tracked_modules: frozenset[str]) -> FileFacts:
+MARK_GENERATORS = frozenset({"pytest.mark", "_pytest.mark.MARK_GEN", "_pytest.mark.structures.MARK_GEN"})
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+_MARKER_READERS = frozenset({"get_closest_marker", "iter_markers", "iter_markers_with_node", "get_marker"})
+
+
+def extract_facts(
+    tree: ast.Module, source: SourceFile, tracked_modules: frozenset[str], *, markers: bool = False
+) -> FileFacts:
+    """Everything the enabled rules need from one parsed file.
+
+    `tracked_modules` limits call facts to calls into those libraries; `markers`
+    turns on the pytest marker facts (uses, registrations, pytestmark shapes).
+    """
     facts = FileFacts()
-    if tracked_modules:
-        _Extractor(source, tracked_modules, facts).run(tree)
+    if tracked_modules or markers:
+        _Extractor(source, tracked_modules, facts, markers=markers).run(tree)
+    if markers:
+        _module_marker_facts(tree, source, facts)
     return facts
 
 
+def _module_marker_facts(tree: ast.Module, source: SourceFile, facts: FileFacts) -> None:
+    from goldenpath_audit.auditor.static_eval import marker_registrations
+
+    if "pytest_configure" in source.text:
+        registrations, unevaluated = marker_registrations(tree, source)
+        facts.registrations = [(r.name, r.text, r.line) for r in registrations]
+        facts.unevaluated_registrations = [(u.line, u.column) for u in unevaluated]
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in statement.targets
+        ):
+            value = statement.value
+            items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+            facts.pytest_plugins = tuple(
+                item.value for item in items if isinstance(item, ast.Constant) and isinstance(item.value, str)
+            )
+
+
 class _Extractor:
-    def __init__(self, source: SourceFile, tracked: frozenset[str], facts: FileFacts) -> None:
+    def __init__(self, source: SourceFile, tracked: frozenset[str], facts: FileFacts, *, markers: bool) -> None:
         self.source = source
         self.tracked = tracked
         self.facts = facts
+        self.markers = markers
         self.statement_line = 1
+        self.function_depth = 0
+        # How many tests a marker use at this point applies to (decorators, pytestmark).
+        self.test_weight = 1
 
     def run(self, tree: ast.Module) -> None:
+        self.test_weight = _tests_in(tree)
         self._walk(tree, build_scope(tree, None))
 
     def _walk(self, node: ast.AST, scope: Scope) -> None:
@@ -76,6 +149,10 @@ class _Extractor:
                 self.statement_line = child.lineno
             if isinstance(child, ast.Call):
                 self._record_call(child, scope)
+            elif self.markers and isinstance(child, ast.Attribute):
+                self._record_mark_attribute(child, scope)
+            elif self.markers and isinstance(child, ast.Assign):
+                self._check_pytestmark(child, scope)
             if is_scope(child):
                 self._walk_scope(child, scope)
             else:
@@ -89,27 +166,45 @@ class _Extractor:
                 outer_parts += [*node.bases, *(kw.value for kw in node.keywords)]
             else:
                 outer_parts += [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+            if self.markers:
+                self._check_fixture_marks(node, outer)
+            saved_weight = self.test_weight
+            self.test_weight = _tests_in(node)
             for expr in outer_parts:
                 self._walk_expression(expr, outer)
+            self.test_weight = saved_weight
             inner = build_scope(node, outer)
+            is_function = not isinstance(node, ast.ClassDef)
+            self.function_depth += is_function
+            self.test_weight = _tests_in(node)
             for statement in node.body:
                 self.statement_line = statement.lineno
                 if is_scope(statement):
                     self._walk_scope(statement, inner)
                 else:
+                    if self.markers and isinstance(statement, ast.Assign):
+                        self._check_pytestmark(statement, inner)
                     self._walk(statement, inner)
+            self.function_depth -= is_function
+            self.test_weight = saved_weight
         elif isinstance(node, ast.Lambda):
+            self.function_depth += 1
             self._walk_expression(node.body, build_scope(node, outer))
+            self.function_depth -= 1
 
     def _walk_expression(self, expr: ast.expr, scope: Scope) -> None:
         if isinstance(expr, ast.Call):
             self._record_call(expr, scope)
+        elif self.markers and isinstance(expr, ast.Attribute):
+            self._record_mark_attribute(expr, scope)
         if is_scope(expr):
             self._walk_scope(expr, scope)
         else:
             self._walk(expr, scope)
 
     def _record_call(self, call: ast.Call, scope: Scope) -> None:
+        if self.markers:
+            self._record_string_marks(call, scope)
         qualname = resolve_expression(call.func, scope)
         if qualname is None or qualname.split(".", 1)[0] not in self.tracked:
             return
@@ -123,6 +218,82 @@ class _Extractor:
                 has_double_star=any(kw.arg is None for kw in call.keywords),
             )
         )
+
+    # -- pytest markers --------------------------------------------------------
+
+    def _record_mark_attribute(self, node: ast.Attribute, scope: Scope) -> None:
+        """`pytest.mark.X` (through any alias) is a use of marker X."""
+        if not isinstance(node.value, (ast.Name, ast.Attribute)):
+            return
+        generator = resolve_expression(node.value, scope)
+        if generator not in MARK_GENERATORS:
+            return
+        end_line = node.end_lineno or node.lineno
+        end = self.source.char_column(end_line, node.end_col_offset or 0)
+        span = Span(end_line, end - len(node.attr), end_line, end)
+        self._add_mark(node.attr, span, "attribute")
+
+    def _record_string_marks(self, call: ast.Call, scope: Scope) -> None:
+        """`node.add_marker("X")`, `getattr(pytest.mark, "X")` and readers like `get_closest_marker("X")`."""
+        func = call.func
+        first = call.args[0] if call.args else None
+        literal = first if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+        if isinstance(func, ast.Attribute) and func.attr in _MARKER_READERS:
+            for argument in [*call.args, *(kw.value for kw in call.keywords if kw.arg == "name")]:
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    self.facts.marker_reads.add(argument.value)
+            return
+        if isinstance(func, ast.Attribute) and func.attr == "add_marker" and literal is not None:
+            self._add_mark(literal.value, self._span(literal), "string")
+        elif (
+            isinstance(func, ast.Name)
+            and func.id == "getattr"
+            and scope.resolve("getattr") is None
+            and len(call.args) >= 2
+            and isinstance(call.args[0], (ast.Name, ast.Attribute))
+            and resolve_expression(call.args[0], scope) in MARK_GENERATORS
+            and isinstance(call.args[1], ast.Constant)
+            and isinstance(call.args[1].value, str)
+        ):
+            self._add_mark(call.args[1].value, self._span(call.args[1]), "string")
+
+    def _add_mark(self, name: str, span: Span, kind: str) -> None:
+        if not name.isidentifier() or name.startswith("_") or name == "with_args":
+            return
+        self.facts.marks.append(
+            MarkUse(
+                name=name,
+                span=span,
+                statement_line=self.statement_line,
+                kind=kind,
+                in_function=self.function_depth > 0,
+                tests=self.test_weight,
+            )
+        )
+
+    def _check_pytestmark(self, node: ast.Assign, scope: Scope) -> None:
+        """`pytestmark = (a, b)` crashes collection: pytest only unpacks lists (GP205)."""
+        if self.function_depth:
+            return
+        if any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets) and isinstance(
+            node.value, ast.Tuple
+        ):
+            self.facts.pytestmark_tuples.append(self._span(node.value))
+
+    def _check_fixture_marks(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: Scope) -> None:
+        if isinstance(node, ast.ClassDef):
+            return
+        decorators = node.decorator_list
+        if not any(_decorator_target(d, scope) in FIXTURE_DECORATORS for d in decorators):
+            return
+        for decorator in decorators:
+            target = _decorator_target(decorator, scope)
+            if target is None or target in FIXTURE_DECORATORS:
+                continue
+            generator, _, name = target.rpartition(".")
+            if generator in MARK_GENERATORS:
+                base = decorator.func if isinstance(decorator, ast.Call) else decorator
+                self.facts.fixture_marks.append(FixtureMark(name=name, span=self._span(base), fixture=node.name))
 
     def _keyword(self, keyword: ast.keyword) -> KeywordFact:
         line = keyword.lineno
@@ -142,6 +313,34 @@ class _Extractor:
             end_line,
             self.source.char_column(end_line, node.end_col_offset or 0),
         )
+
+
+def _decorator_target(decorator: ast.expr, scope: Scope) -> str | None:
+    """The qualified name a decorator (called or not) resolves to."""
+    base = decorator.func if isinstance(decorator, ast.Call) else decorator
+    while isinstance(base, ast.Attribute) and base.attr == "with_args":
+        base = base.value
+    if not isinstance(base, (ast.Name, ast.Attribute)):
+        return None
+    return resolve_expression(base, scope)
+
+
+def _is_test_name(name: str) -> bool:
+    return name.startswith("test")
+
+
+def _tests_in(node: ast.AST) -> int:
+    """Test functions a marker on `node` applies to: 1 for a test, its tests for a class or module."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return 1 if _is_test_name(node.name) else 0
+    body = getattr(node, "body", [])
+    count = 0
+    for child in body:
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_test_name(child.name):
+            count += 1
+        elif isinstance(child, ast.ClassDef) and child.name.startswith("Test"):
+            count += _tests_in(child)
+    return count
 
 
 def _literal_keys(value: ast.expr) -> tuple[str, ...] | None:

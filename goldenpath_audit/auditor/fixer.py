@@ -50,14 +50,28 @@ def fixable(finding: Finding, *, unsafe: bool) -> bool:
 
 
 def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool) -> FixReport:
+    """Fix Python files with libcst codemods and config files with config writers."""
+    from goldenpath_audit.codemods import CONFIG_KINDS
+
     by_path: dict[str, list[Finding]] = {}
+    by_config: dict[str, list[Finding]] = {}
     for finding in result.findings:
-        if fixable(finding, unsafe=unsafe):
+        if not fixable(finding, unsafe=unsafe):
+            continue
+        if any(op.kind in CONFIG_KINDS for op in finding.fix.operations):  # type: ignore[union-attr]
+            for op in finding.fix.operations:  # type: ignore[union-attr]
+                by_config.setdefault(op.param("path"), []).append(finding)
+        else:
             by_path.setdefault(finding.path, []).append(finding)
     report = FixReport()
-    for display, findings in sorted(by_path.items()):
+    jobs = [(display, findings, False) for display, findings in sorted(by_path.items())]
+    jobs += [(display, findings, True) for display, findings in sorted(by_config.items())]
+    for display, findings, is_config in jobs:
         try:
-            change = _fix_file(cwd / display, display, findings, result.digests.get(display))
+            if is_config:
+                change = _fix_config(cwd / display, display, findings)
+            else:
+                change = _fix_file(cwd / display, display, findings, result.digests.get(display))
         except _Skip as skip:
             report.errors.append(FileError(display, str(skip)))
             continue
@@ -75,6 +89,26 @@ def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool) ->
 
 class _Skip(Exception):
     """This file is left as it is; the message says why."""
+
+
+def _fix_config(path: Path, display: str, findings: list[Finding]) -> FileChange | None:
+    """Register markers (and later other settings) in a config file, creating it if needed."""
+    from goldenpath_audit.codemods.marker_config import MarkerConfigError, register_markers
+
+    entries: dict[str, str] = {}
+    kind = ""
+    for finding in findings:
+        for op in finding.fix.operations:  # type: ignore[union-attr]
+            kind = op.param("config_kind")
+            entries.setdefault(op.param("name"), op.param("description"))
+    try:
+        before = path.read_bytes() if path.exists() else b""
+        after = register_markers(path, kind, sorted(entries.items()))
+    except (OSError, MarkerConfigError, ValueError) as exc:
+        raise _Skip(f"cannot register markers: {exc}") from None
+    if after is None:
+        return None
+    return FileChange(path=display, fixed=findings, before=before, after=after)
 
 
 def _fix_file(path: Path, display: str, findings: list[Finding], digest: str | None) -> FileChange | None:

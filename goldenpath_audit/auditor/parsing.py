@@ -36,10 +36,14 @@ def parse(source: SourceFile) -> ast.Module:
 
 
 def _describe_syntax_error(source: SourceFile, exc: SyntaxError) -> SyntaxProblem:
+    if "null bytes" in exc.msg:
+        line, column = _position_of(source.text, "\x00")
+        return SyntaxProblem(line, column, f"syntax error: {exc.msg} (a null byte at {line}:{column})")
     line = exc.lineno or 1
     column = max(exc.offset or 1, 1)
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
-    if _newer_grammar_accepts(source.text):
+    # libcst's native parser overflows its stack on the deep nesting CPython refuses.
+    if "nested" not in exc.msg and _newer_grammar_accepts(source.text):
         message = (
             f"Python {running} cannot parse this file ({exc.msg}), but a newer Python grammar "
             f"accepts it: run goldenpath-audit with a newer Python to check it"

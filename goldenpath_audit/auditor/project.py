@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from goldenpath_audit.auditor.config import Settings
 from goldenpath_audit.auditor.dependencies import DependencyIndex
 from goldenpath_audit.auditor.versions import VersionPolicy, policy_for, policy_from_override
+
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.facts import FileFacts
+    from goldenpath_audit.auditor.marker_registry import MarkerRegistry
+    from goldenpath_audit.auditor.pytest_config import PytestConfigIndex
 
 
 class Project:
@@ -23,6 +29,13 @@ class Project:
         self.dependencies = DependencyIndex()
         self._overrides: dict[str, VersionPolicy] = {}
         self._policies: dict[tuple[str, Path], VersionPolicy] = {}
+        self.checked_paths: list[Path] = [cwd]
+        # Set by the runner: facts of any file (a conftest.py outside the checked
+        # paths, a plugin module), parsed once and memoised there.
+        self.read_facts: Callable[[Path], "FileFacts | None"] = lambda path: None
+        self._pytest_configs: "PytestConfigIndex | None" = None
+        self._marker_registry: "MarkerRegistry | None" = None
+        self.enabled_codes: frozenset[str] = frozenset()
         if settings.websockets_version is not None:
             self._overrides["websockets"] = policy_from_override(
                 "websockets",
@@ -51,3 +64,36 @@ class Project:
             policy = policy_for(package, declaration, display_path=self.display_path)
             self._policies[key] = policy
         return policy
+
+    def set_checked_paths(self, paths: Sequence[Path]) -> None:
+        self.checked_paths = [Path(os.path.abspath(path)) for path in paths]
+        self._pytest_configs = None
+        self._marker_registry = None
+
+    def facts_for(self, path: Path) -> "FileFacts | None":
+        return self.read_facts(path)
+
+    @property
+    def pytest_configs(self) -> "PytestConfigIndex":
+        """The pytest config governing each file, for this run's checked paths."""
+        if self._pytest_configs is None:
+            from goldenpath_audit.auditor.pytest_config import PytestConfigIndex
+
+            self._pytest_configs = PytestConfigIndex(self.checked_paths)
+        return self._pytest_configs
+
+    @property
+    def marker_registry(self) -> "MarkerRegistry":
+        if self._marker_registry is None:
+            from goldenpath_audit.auditor.marker_registry import MarkerRegistry
+
+            self._marker_registry = MarkerRegistry(self, self.pytest_configs)
+        return self._marker_registry
+
+    def fully_checked(self, directory: Path) -> bool:
+        """True when a checked path is `directory` or one of its ancestors."""
+        directory = Path(os.path.abspath(directory))
+        return any(path == directory or path in directory.parents for path in self.checked_paths)
+
+    def rule_enabled(self, code: str) -> bool:
+        return code in self.enabled_codes

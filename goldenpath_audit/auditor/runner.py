@@ -4,6 +4,11 @@ A file is read as bytes first; only if it contains a token that one of the
 enabled rules declares is it decoded and parsed. Each parsed file yields one
 `FileFacts` shared by all rules. Bad input never stops the run: unreadable and
 undecodable files become errors, unparsable files become GP001 findings.
+
+Two phases: `Rule.check` runs per file; `Rule.finalize` runs once at the end
+with every file's facts, for findings that need the whole run (a marker
+registered but used nowhere, a registration description counting all uses).
+Suppression comments and per-file ignores apply to both phases alike.
 """
 
 from __future__ import annotations
@@ -14,15 +19,15 @@ from pathlib import Path
 from typing import Sequence
 
 from goldenpath_audit.auditor.config import Settings
-from goldenpath_audit.auditor.context import FileContext
+from goldenpath_audit.auditor.context import FileContext, RunContext
 from goldenpath_audit.auditor.discovery import discover
-from goldenpath_audit.auditor.facts import Span, extract_facts
+from goldenpath_audit.auditor.facts import FileFacts, Span, extract_facts
 from goldenpath_audit.auditor.findings import CheckResult, FileError, Finding
 from goldenpath_audit.auditor.parsing import SyntaxProblem, parse
 from goldenpath_audit.auditor.project import Project
 from goldenpath_audit.auditor.selection import enabled_codes, matches
 from goldenpath_audit.auditor.source import SourceDecodeError, SourceFile
-from goldenpath_audit.auditor.suppressions import apply_suppressions
+from goldenpath_audit.auditor.suppressions import Suppressions
 from goldenpath_audit.rules import ALL_RULES
 from goldenpath_audit.rules.base import Rule
 from goldenpath_audit.rules.syntax import SyntaxErrorRule
@@ -35,7 +40,7 @@ class RunPlan:
     rules: list[Rule]
     tokens: tuple[bytes, ...]
     modules: frozenset[str]
-    per_file_ignores: list[tuple[object, list[str]]] = field(default_factory=list)
+    markers: bool = False
 
     @classmethod
     def build(cls, settings: Settings, select: list[str] | None, ignore: list[str]) -> "RunPlan":
@@ -43,7 +48,7 @@ class RunPlan:
         rules = [ALL_RULES[code]() for code in codes]
         tokens = tuple(sorted({token for rule in rules for token in rule.TOKENS}))
         modules = frozenset(module for rule in rules for module in rule.MODULES)
-        return cls(rules=rules, tokens=tokens, modules=modules)
+        return cls(rules=rules, tokens=tokens, modules=modules, markers=any(rule.NEEDS_MARKERS for rule in rules))
 
     def enabled(self, code: str) -> bool:
         return any(rule.CODE == code for rule in self.rules)
@@ -55,6 +60,8 @@ class FileOutcome:
     error: FileError | None = None
     lines: list[str] | None = None
     digest: str | None = None
+    facts: FileFacts | None = None
+    suppressions: Suppressions | None = None
 
 
 class Runner:
@@ -67,24 +74,83 @@ class Runner:
             [*settings.ignore, *(ignore or [])],
         )
         self._per_file = _compile_per_file_ignores(settings.per_file_ignores)
+        self._facts: dict[Path, FileFacts | None] = {}
+        self.project.read_facts = self.facts_for
+        self.project.enabled_codes = frozenset(rule.CODE for rule in self.plan.rules)
 
     def check(self, paths: Sequence[Path]) -> CheckResult:
         result = CheckResult()
+        self._facts.clear()
+        self.project.set_checked_paths(paths)
         discovery = discover(paths, project_root=self.settings.project_root, exclude=self.settings.exclude)
         for path, reason in discovery.errors:
             result.errors.append(FileError(self.project.display_path(path), reason))
+        checked: dict[Path, FileFacts] = {}
+        suppressions: dict[Path, Suppressions | None] = {}
         for path in discovery.files:
             outcome = self.check_file(path)
             result.files_checked += 1
-            result.findings.extend(outcome.findings)
-            if outcome.error is not None:
-                result.errors.append(outcome.error)
-            if outcome.findings and outcome.lines is not None:
-                result.sources[self.project.display_path(path)] = outcome.lines
-            if outcome.digest is not None:
-                result.digests[self.project.display_path(path)] = outcome.digest
+            self._collect(result, path, outcome)
+            if outcome.facts is not None:
+                checked[path] = outcome.facts
+                suppressions[path] = outcome.suppressions
+        self._finalize(result, checked, suppressions)
         result.sort()
         return result
+
+    def _collect(self, result: CheckResult, path: Path, outcome: FileOutcome) -> None:
+        display = self.project.display_path(path)
+        result.findings.extend(outcome.findings)
+        if outcome.error is not None:
+            result.errors.append(outcome.error)
+        if outcome.findings and outcome.lines is not None:
+            result.sources[display] = outcome.lines
+        if outcome.digest is not None:
+            result.digests[display] = outcome.digest
+
+    def _finalize(
+        self, result: CheckResult, checked: dict[Path, FileFacts], suppressions: dict[Path, Suppressions | None]
+    ) -> None:
+        """Run the cross-file phase; its findings get the same filtering as per-file ones."""
+        run = RunContext(project=self.project, files=checked)
+        for rule in self.plan.rules:
+            for finding in rule.finalize(run):
+                path = self.project.cwd / finding.path
+                if matches(finding.code, self._ignored_codes(path)):
+                    continue
+                silencer = suppressions.get(path) if path in suppressions else self._suppressions_of(path)
+                if silencer is not None and silencer.silences(finding):
+                    continue
+                result.findings.append(finding)
+                if finding.path not in result.sources:
+                    lines = _read_lines(path)
+                    if lines is not None:
+                        result.sources[finding.path] = lines
+                if finding.fix is not None and finding.path not in result.digests:
+                    digest = _digest(path)
+                    if digest is not None:
+                        result.digests[finding.path] = digest
+
+    def _suppressions_of(self, path: Path) -> Suppressions | None:
+        try:
+            raw = path.read_bytes()
+            return Suppressions.read(raw, SourceFile.from_bytes(str(path), raw).lines)
+        except (OSError, SourceDecodeError):
+            return None
+
+    def facts_for(self, path: Path) -> FileFacts | None:
+        """Facts of any file (parsed at most once per run); None if it cannot be read or parsed."""
+        path = Path(path)
+        if path in self._facts:
+            return self._facts[path]
+        facts: FileFacts | None = None
+        try:
+            source = SourceFile.from_bytes(self.project.display_path(path), path.read_bytes())
+            facts = extract_facts(parse(source), source, self.plan.modules, markers=True)
+        except (OSError, SourceDecodeError, SyntaxProblem, RecursionError, MemoryError):
+            facts = None
+        self._facts[path] = facts
+        return facts
 
     def check_file(self, path: Path) -> FileOutcome:
         display = self.project.display_path(path)
@@ -102,20 +168,23 @@ class Runner:
         except SourceDecodeError as exc:
             return FileOutcome([], FileError(display, str(exc)))
         ignored = self._ignored_codes(path)
+        facts: FileFacts | None = None
         try:
-            findings = self._run_rules(path, source)
+            facts = extract_facts(parse(source), source, self.plan.modules, markers=self.plan.markers)
+            self._facts[path] = facts
+            findings = self._run_rules(path, source, facts)
         except SyntaxProblem as problem:
             findings = self._syntax_finding(display, problem)
         except (RecursionError, MemoryError):
             return FileOutcome([], FileError(display, "too deeply nested to analyse"))
         findings = [finding for finding in findings if not matches(finding.code, ignored)]
-        findings = apply_suppressions(findings, raw, source.lines) if findings else findings
+        suppressions = Suppressions.read(raw, source.lines)
+        if suppressions is not None:
+            findings = [finding for finding in findings if not suppressions.silences(finding)]
         digest = hashlib.sha256(raw).hexdigest() if any(f.fix for f in findings) else None
-        return FileOutcome(findings, lines=source.lines, digest=digest)
+        return FileOutcome(findings, lines=source.lines, digest=digest, facts=facts, suppressions=suppressions)
 
-    def _run_rules(self, path: Path, source: SourceFile) -> list[Finding]:
-        tree = parse(source)
-        facts = extract_facts(tree, source, self.plan.modules)
+    def _run_rules(self, path: Path, source: SourceFile, facts: FileFacts) -> list[Finding]:
         ctx = FileContext(path=path, display_path=source.path, facts=facts, project=self.project)
         return [finding for rule in self.plan.rules for finding in rule.check(ctx)]
 
@@ -149,12 +218,26 @@ class Runner:
 def _compile_per_file_ignores(table: dict[str, list[str]]) -> list[tuple[object, list[str]]]:
     if not table:
         return []
-    import pathspec
+    from pathspec import GitIgnoreSpec
 
     return [
-        (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), [code.upper() for code in codes])
+        (GitIgnoreSpec.from_lines([pattern]), [code.upper() for code in codes])
         for pattern, codes in table.items()
     ]
+
+
+def _read_lines(path: Path) -> list[str] | None:
+    try:
+        return SourceFile.from_bytes(str(path), path.read_bytes()).lines
+    except (OSError, SourceDecodeError):
+        return None
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _relative_posix(path: Path, root: Path) -> str | None:

@@ -33,7 +33,10 @@ class SourceFile:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
         except SyntaxError as exc:
-            raise SourceDecodeError(_first_line(str(exc))) from None
+            message = _first_line(str(exc))
+            if message.startswith("invalid or missing encoding declaration"):
+                message = "cannot decode as utf-8, and there is no PEP 263 encoding declaration"
+            raise SourceDecodeError(message) from None
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:

@@ -53,17 +53,39 @@ def _silenced(code: str, prefixes: Iterable[str]) -> bool:
     return any(code.startswith(prefix) for prefix in prefixes)
 
 
+class Suppressions:
+    """A file's suppression comments, read once so findings made later can be filtered too."""
+
+    __slots__ = ("whole_file", "by_line")
+
+    def __init__(self, whole_file: tuple[str, ...], by_line: dict[int, tuple[str, ...]]) -> None:
+        self.whole_file = whole_file
+        self.by_line = by_line
+
+    @classmethod
+    def read(cls, raw: bytes, lines: list[str]) -> "Suppressions | None":
+        """None for the common file with no suppression comment at all."""
+        if b"goldenpath" not in raw and b"noqa" not in raw and b"NOQA" not in raw:
+            return None
+        by_line = {}
+        for number, line in enumerate(lines, start=1):
+            codes = line_suppressions(line)
+            if codes:
+                by_line[number] = codes
+        return cls(file_suppressions(raw), by_line)
+
+    def silences(self, finding: Finding) -> bool:
+        if _silenced(finding.code, self.whole_file):
+            return True
+        for number in {finding.line, finding.statement_line or finding.line}:
+            if _silenced(finding.code, self.by_line.get(number, ())):
+                return True
+        return False
+
+
 def apply_suppressions(findings: list[Finding], raw: bytes, lines: list[str]) -> list[Finding]:
     """Drop the findings that the file's comments silence."""
-    whole_file = file_suppressions(raw)
-    kept = []
-    for finding in findings:
-        if _silenced(finding.code, whole_file):
-            continue
-        candidates = {finding.line, finding.statement_line or finding.line}
-        prefixes = [
-            code for number in candidates if 0 < number <= len(lines) for code in line_suppressions(lines[number - 1])
-        ]
-        if not _silenced(finding.code, prefixes):
-            kept.append(finding)
-    return kept
+    suppressions = Suppressions.read(raw, lines)
+    if suppressions is None:
+        return findings
+    return [finding for finding in findings if not suppressions.silences(finding)]

@@ -15,8 +15,14 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    """Replace (or create) `path` with `data`; an existing file keeps its permission bits."""
     target = Path(os.path.realpath(path))  # write through a symlink, not over it
-    mode = stat.S_IMODE(target.stat().st_mode)
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".gpa-tmp", dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from goldenpath_audit.codemods.base import Codemod, CodemodError, apply_operations
 from goldenpath_audit.codemods.keywords import RenameKeyword
+from goldenpath_audit.codemods.markers import RenameMarkerAttribute, RenameMarkerString, TupleToList
 
-CODEMODS: dict[str, Codemod] = {codemod.KIND: codemod for codemod in (RenameKeyword(),)}
+# Several codemods may share a kind when it applies to several node types.
+CODEMODS: tuple[Codemod, ...] = (RenameKeyword(), RenameMarkerAttribute(), RenameMarkerString(), TupleToList())
+# Kinds applied to other files than Python source (config writers).
+CONFIG_KINDS = frozenset({"register_marker"})
 
-__all__ = ["CODEMODS", "Codemod", "CodemodError", "apply_operations"]
+__all__ = ["CODEMODS", "CONFIG_KINDS", "Codemod", "CodemodError", "apply_operations"]

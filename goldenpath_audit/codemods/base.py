@@ -39,10 +39,10 @@ class CodemodError(Exception):
 class _Dispatcher(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, codemods: dict[str, Codemod], operations: Iterable[FixOperation]) -> None:
+    def __init__(self, codemods: Iterable[Codemod], operations: Iterable[FixOperation]) -> None:
         super().__init__()
         self.by_node: dict[type[cst.CSTNode], list[Codemod]] = {}
-        for codemod in codemods.values():
+        for codemod in codemods:
             self.by_node.setdefault(codemod.NODE, []).append(codemod)
         self.pending: dict[tuple[str, int, int], FixOperation] = {
             (op.kind, op.line, op.column): op for op in operations
@@ -67,11 +67,13 @@ class _Dispatcher(cst.CSTTransformer):
 
 
 def apply_operations(
-    text: str, operations: Iterable[FixOperation], codemods: dict[str, Codemod]
+    text: str, operations: Iterable[FixOperation], codemods: Iterable[Codemod]
 ) -> tuple[str, list[FixOperation], list[FixOperation]]:
     """Apply operations to source text: (new text, applied, not applied)."""
-    operations = list(operations)
-    unknown = [op for op in operations if op.kind not in codemods]
+    operations = list(dict.fromkeys(operations))  # the same edit reported twice applies once
+    codemods = tuple(codemods)
+    kinds = {codemod.KIND for codemod in codemods}
+    unknown = [op for op in operations if op.kind not in kinds]
     if unknown:
         raise CodemodError(f"no codemod for fix kind {unknown[0].kind!r}")
     try:

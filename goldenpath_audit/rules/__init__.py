@@ -6,12 +6,24 @@ To add a rule family, add a module here and list its classes in `_FAMILIES`.
 from __future__ import annotations
 
 from goldenpath_audit.rules.base import Rule
+from goldenpath_audit.rules.pytest_markers import (
+    MarkOnFixture,
+    MisspelledMarker,
+    PytestmarkTuple,
+    UnregisteredMarker,
+    UnusedMarker,
+)
 from goldenpath_audit.rules.syntax import SyntaxErrorRule
 from goldenpath_audit.rules.websockets_client import WebsocketsExtraHeaders
 
 _FAMILIES: tuple[type[Rule], ...] = (
     SyntaxErrorRule,
     WebsocketsExtraHeaders,
+    UnregisteredMarker,
+    MisspelledMarker,
+    UnusedMarker,
+    MarkOnFixture,
+    PytestmarkTuple,
 )
 
 ALL_RULES: dict[str, type[Rule]] = {rule.CODE: rule for rule in sorted(_FAMILIES, key=lambda r: r.CODE)}

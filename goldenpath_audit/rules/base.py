@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterable
 from goldenpath_audit.auditor.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from goldenpath_audit.auditor.context import FileContext
+    from goldenpath_audit.auditor.context import FileContext, RunContext
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class Rule:
     # Top-level modules whose calls this rule inspects; the fact extractor
     # records resolved calls into these modules only.
     MODULES: ClassVar[tuple[str, ...]] = ()
+    # True when the rule needs pytest marker facts (uses, registrations).
+    NEEDS_MARKERS: ClassVar[bool] = False
 
     # Documentation under ruff's headings (Markdown).
     WHAT_IT_DOES: ClassVar[str] = ""
@@ -77,6 +79,11 @@ class Rule:
     INVALID: ClassVar[tuple[Example, ...]] = ()
 
     def check(self, ctx: "FileContext") -> Iterable[Finding]:
+        """Findings for one file, from its facts and the project facts."""
+        return ()
+
+    def finalize(self, run: "RunContext") -> Iterable[Finding]:
+        """Findings that need every checked file's facts (GP201, GP203...), made once per run."""
         return ()
 
     @classmethod

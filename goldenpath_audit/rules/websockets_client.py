@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from goldenpath_audit.auditor.context import FileContext
-from goldenpath_audit.auditor.facts import CallFact, KeywordFact
-from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Severity, TextEdit, Position
+from goldenpath_audit.auditor.facts import CallFact, KeywordFact, replace_span
+from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Severity
 from goldenpath_audit.rules.base import Rule, invalid, valid
 
 # websockets 14.0 switched these top-level aliases from legacy to new.
@@ -47,7 +47,7 @@ def rename_keyword_fix(keyword: KeywordFact, new: str, applicability: Applicabil
                 params=(("old", keyword.name), ("new", new)),
             ),
         ),
-        edits=(TextEdit(Position(span.line, span.column), Position(span.end_line, span.end_column), new),),
+        edits=(replace_span(span, new),),
     )
 
 
@@ -168,7 +168,7 @@ no fix: the two dictionaries must be merged by hand.
             policy = ctx.project.version_policy("websockets", ctx.path)
             if policy.all_below(DEFAULT_SWITCHED_AT):
                 return None
-            return f"the new asyncio client under {policy.origin}"
+            return f"the new asyncio client ({policy.origin})"
         return None
 
     def _finding(self, ctx: FileContext, call: CallFact, keyword: KeywordFact, reason: str) -> Finding:

@@ -19,6 +19,10 @@ DEFAULT_WS_URL = "ws://localhost:8000/ws/agent"
 DEFAULT_API_URL = "http://localhost:8000"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "nightly: runs only in the nightly golden-path environment")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip backend-dependent tests when no backend is configured."""
     if os.environ.get("AGENT_WS_URL"):

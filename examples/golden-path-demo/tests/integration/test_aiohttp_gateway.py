@@ -11,7 +11,7 @@ import json
 import aiohttp
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = (pytest.mark.integration, pytest.mark.timeout(60))
 
 
 @pytest.fixture

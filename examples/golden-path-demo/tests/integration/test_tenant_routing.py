@@ -7,7 +7,7 @@ import json
 import pytest
 import websockets
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.intergration
 
 TENANTS = ["acme", "globex", "initech"]
 

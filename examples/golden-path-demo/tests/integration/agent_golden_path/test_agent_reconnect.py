@@ -12,7 +12,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 
-pytestmark = [pytest.mark.integration, pytest.mark.golden_path]
+pytestmark = [pytest.mark.integration, pytest.mark.golden_path, pytest.mark.agent_golden_path]
 
 
 async def send_and_wait(ws, content: str) -> dict:
@@ -24,6 +24,7 @@ async def send_and_wait(ws, content: str) -> dict:
     raise AssertionError("connection closed before the agent completed")
 
 
+@pytest.mark.nightly
 async def test_reconnect_resumes_thread(agent_ws_url, auth_headers, thread_id):
     async with websockets.connect(agent_ws_url, additional_headers=auth_headers) as ws:
         await ws.recv()  # session_ready

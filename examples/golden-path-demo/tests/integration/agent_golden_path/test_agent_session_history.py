@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 from tests.helpers.ws_client import CRITICAL_EVENTS, AgentSession, connect
 
-pytestmark = [pytest.mark.integration, pytest.mark.golden_path]
+pytestmark = [pytest.mark.integration, pytest.mark.golden_path, pytest.mark.agent_golden_path]
 
 
 @pytest.fixture
+@pytest.mark.usefixtures("auth_headers")
 async def session(agent_ws_url, auth_token, thread_id):
     async with connect(agent_ws_url, auth_token, extra_headers={"X-Thread-ID": thread_id}) as ws:
         agent = AgentSession(ws)

@@ -1,0 +1,199 @@
+"""Which pytest markers are registered for a test file, computed the way pytest does.
+
+pytest knows a marker when it is listed in the `markers` option of the one
+config file it reads, registered by `config.addinivalue_line("markers", ...)`
+in a `pytest_configure` hook (conftest.py files from the rootdir down to the
+test, plugin modules named by `-p` in `addopts` or by `pytest_plugins`), built
+in, or registered by an installed plugin. We read all of that statically:
+conftests and plugin modules are parsed, never imported, and plugin markers
+count only when the project declares the plugin as a dependency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from goldenpath_audit.auditor.pytest_config import PytestConfig, PytestConfigIndex
+
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.project import Project
+
+# Registered by pytest itself (domain facts B.1); `pytester_example_path` only with -p pytester.
+BUILTIN_MARKERS: dict[str, str] = {
+    "skip": "skip(reason=None)",
+    "skipif": "skipif(condition, ..., *, reason=...)",
+    "xfail": "xfail(condition, ..., *, reason=..., run=True, raises=None, strict=...)",
+    "parametrize": "parametrize(argnames, argvalues)",
+    "usefixtures": "usefixtures(fixturename1, fixturename2, ...)",
+    "filterwarnings": "filterwarnings(warning)",
+    "tryfirst": "DEPRECATED, use @pytest.hookimpl(tryfirst=True) instead.",
+    "trylast": "DEPRECATED, use @pytest.hookimpl(trylast=True) instead.",
+}
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    where: str  # "pytest.ini", "tests/conftest.py:12", "built-in", "plugin pytest-asyncio", "extra-markers"
+    description: str
+    path: Path | None = None  # the file that registers it, when there is one
+    line: int | None = None
+
+
+@dataclass
+class KnownMarkers:
+    """The markers pytest knows for the test files of one directory."""
+
+    config: PytestConfig
+    names: dict[str, Registration] = field(default_factory=dict)
+    # Registrations we could not evaluate ("tests/conftest.py:8"): names may be missing.
+    uncertain: list[str] = field(default_factory=list)
+
+    def add(self, registration: Registration) -> None:
+        self.names.setdefault(registration.name, registration)
+
+
+class MarkerRegistry:
+    def __init__(self, project: "Project", configs: PytestConfigIndex) -> None:
+        self.project = project
+        self.configs = configs
+        self._by_dir: dict[Path, KnownMarkers] = {}
+        self._initial: dict[Path, list[Path]] = {}
+
+    def for_file(self, path: Path) -> KnownMarkers:
+        directory = path.parent
+        known = self._by_dir.get(directory)
+        if known is None:
+            known = self._by_dir[directory] = self._compute(directory, self.configs.for_file(path))
+        return known
+
+    def _compute(self, directory: Path, config: PytestConfig) -> KnownMarkers:
+        known = KnownMarkers(config=config)
+        where = self.project.display_path(config.path) if config.path else "built-in"
+        for line in config.markers:
+            known.add(Registration(line.name, where, _description(line.text), config.path, line.line))
+        for name, text in BUILTIN_MARKERS.items():
+            known.add(Registration(name, "built-in", text))
+        for name in self.project.settings.extra_markers:
+            known.add(Registration(name, "extra-markers", "listed in extra-markers"))
+        for name, distribution in self._plugin_markers(directory).items():
+            known.add(Registration(name, f"plugin {distribution}", f"registered by {distribution}"))
+        for module in self._hook_modules(directory, config):
+            self._add_hook_registrations(known, module)
+        return known
+
+    def _plugin_markers(self, directory: Path) -> dict[str, str]:
+        from goldenpath_audit.rules.pytest_plugins import PLUGIN_MARKERS, markers_for
+
+        declared = [
+            entry.distribution
+            for entry in PLUGIN_MARKERS
+            if self.project.dependencies.declaration(entry.distribution, directory) is not None
+        ]
+        return markers_for(declared)
+
+    def _hook_modules(self, directory: Path, config: PytestConfig) -> list[Path]:
+        """conftest.py files from the rootdir down to `directory`, and the plugin modules they name."""
+        rootdir = config.rootdir
+        chain = [directory, *directory.parents]
+        if rootdir in chain:
+            chain = chain[: chain.index(rootdir) + 1]
+        else:
+            chain = [directory]
+        modules: list[Path] = []
+        for plugin in _dash_p_plugins(config.addopts):
+            modules += self._resolve_module(plugin, config)
+        # Initial conftests are loaded before any test module, so they count everywhere.
+        for conftest in self.initial_conftests(config):
+            modules.append(conftest)
+            facts = self.project.facts_for(conftest)
+            for plugin in facts.pytest_plugins if facts else ():
+                modules += self._resolve_module(plugin, config)
+        for folder in reversed(chain):
+            conftest = folder / "conftest.py"
+            if conftest.is_file() and conftest not in modules:
+                modules.append(conftest)
+                facts = self.project.facts_for(conftest)
+                for plugin in facts.pytest_plugins if facts else ():
+                    modules += self._resolve_module(plugin, config)
+        return modules
+
+    def initial_conftests(self, config: PytestConfig) -> list[Path]:
+        """conftest.py files pytest loads before collecting, when run from the rootdir without args.
+
+        The anchors are the `testpaths` (else the rootdir) and their `test*`
+        subdirectories; each anchor loads the conftests from the rootdir down to
+        it (`_set_initial_conftests` in `_pytest/config/__init__.py`). Marks used
+        while these are imported are not validated, and what their
+        `pytest_configure` registers is known to every test module.
+        """
+        cached = self._initial.get(config.rootdir)
+        if cached is not None:
+            return cached
+        rootdir = config.rootdir
+        testpaths = config.options.get("testpaths")
+        if isinstance(testpaths, str):
+            testpaths = testpaths.split()
+        anchors: list[Path] = []
+        for entry in testpaths if isinstance(testpaths, list) else ():
+            anchors += [p for p in sorted(rootdir.glob(str(entry))) if p.is_dir()]
+        if not anchors:
+            anchors = [rootdir]
+        anchors += [sub for anchor in list(anchors) for sub in sorted(anchor.glob("test*")) if sub.is_dir()]
+        found: list[Path] = []
+        for anchor in anchors:
+            chain = [anchor, *anchor.parents]
+            chain = chain[: chain.index(rootdir) + 1] if rootdir in chain else [anchor]
+            for folder in reversed(chain):
+                conftest = folder / "conftest.py"
+                if conftest.is_file() and conftest not in found:
+                    found.append(conftest)
+        self._initial[config.rootdir] = found
+        return found
+
+    def _resolve_module(self, dotted: str, config: PytestConfig) -> list[Path]:
+        roots = [config.rootdir, config.rootdir / "src"]
+        pythonpath = config.options.get("pythonpath")
+        if isinstance(pythonpath, str):
+            pythonpath = pythonpath.split()
+        if isinstance(pythonpath, list):
+            roots += [config.rootdir / str(entry) for entry in pythonpath]
+        relative = Path(*dotted.split("."))
+        for root in roots:
+            for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
+                if candidate.is_file():
+                    return [candidate]
+        return []
+
+    def _add_hook_registrations(self, known: KnownMarkers, module: Path) -> None:
+        facts = self.project.facts_for(module)
+        if facts is None:
+            return
+        where = self.project.display_path(module)
+        for name, text, line in facts.registrations:
+            known.add(Registration(name, f"{where}:{line}", _description(text), module, line))
+        for line, _column in facts.unevaluated_registrations:
+            known.uncertain.append(f"{where}:{line}")
+
+
+def _dash_p_plugins(addopts: tuple[str, ...]) -> list[str]:
+    """Module names given with `-p NAME` / `-pNAME` in addopts (not `-p no:NAME`)."""
+    names: list[str] = []
+    args = list(addopts)
+    for index, arg in enumerate(args):
+        if arg == "-p" and index + 1 < len(args):
+            value = args[index + 1]
+        elif arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+            value = arg[2:]
+        else:
+            continue
+        if not value.startswith("no:"):
+            names.append(value)
+    return names
+
+
+def _description(text: str) -> str:
+    _, colon, rest = text.partition(":")
+    return rest.strip() if colon else ""
