@@ -16,7 +16,7 @@ from typing import NoReturn, Optional, TextIO
 import typer
 
 from goldenpath_audit import __version__
-from goldenpath_audit.auditor.config import ConfigError, Settings, load_settings
+from goldenpath_audit.auditor.config import ConfigError, Settings, key_location, load_settings
 from goldenpath_audit.auditor.findings import CheckResult
 from goldenpath_audit.auditor.selection import SelectionError, parse_codes, validate_codes
 from goldenpath_audit.rules import ALL_RULES, get_rule
@@ -79,8 +79,11 @@ def _settings(config: Optional[Path], websockets_version: Optional[str]) -> Sett
         for key in ("select", "ignore"):
             codes = getattr(settings, key)
             if codes:
-                validate_codes(parse_codes(codes), ALL_RULES, origin=f"{settings.config_path}: '{key}'")
+                validate_codes(parse_codes(codes), ALL_RULES, origin=f"{key_location(settings, key)}: '{key}'")
                 setattr(settings, key, parse_codes(codes))
+        for pattern, codes in settings.per_file_ignores.items():
+            origin = f"{key_location(settings, 'per-file-ignores', pattern)}: 'per-file-ignores' entry {pattern!r}"
+            validate_codes(parse_codes(codes), ALL_RULES, origin=origin)
     except (ConfigError, SelectionError) as exc:
         fail(str(exc))
     if websockets_version is not None:

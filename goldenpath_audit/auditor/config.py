@@ -78,6 +78,9 @@ class Settings:
     websockets_version: str | None = None
     websockets_version_origin: str | None = None
     extra_markers: list[str] = field(default_factory=list)
+    # The table the settings came from: ("tool", "goldenpath-audit"), or () for
+    # a `--config` file with top-level keys. Used to point errors at a line.
+    config_header: tuple[str, ...] = ()
 
 
 def find_config(start: Path) -> Path | None:
@@ -125,9 +128,14 @@ def _settings_from_table(table: dict[str, Any], path: Path, header: tuple[str, .
         if option is None:
             known = ", ".join(OPTIONS)
             raise ConfigError(f"{path}:{line}: unknown key '{key}' (expected one of: {known})")
+        if key == "per-file-ignores" and isinstance(value, dict):
+            _check_per_file_ignores(value, path, text, header, line)
         if not option.check(value):
             raise ConfigError(f"{path}:{line}: '{key}' must be {option.kind}, got {_describe(value)}")
-    settings = Settings(project_root=path.parent, config_path=path)
+        problem = _VALUE_CHECKS.get(key, lambda _: None)(value)
+        if problem is not None:
+            raise ConfigError(f"{path}:{line}: '{key}' {problem}")
+    settings = Settings(project_root=path.parent, config_path=path, config_header=header)
     settings.select = table.get("select")
     settings.ignore = list(table.get("ignore", []))
     settings.exclude = list(table.get("exclude", []))
@@ -139,13 +147,84 @@ def _settings_from_table(table: dict[str, Any], path: Path, header: tuple[str, .
     return settings
 
 
-def key_line(text: str, header: tuple[str, ...], key: str) -> int:
+def _check_per_file_ignores(
+    table: dict[str, Any], path: Path, text: str, header: tuple[str, ...], table_line: int
+) -> None:
+    """Point at the pattern whose codes are wrong, or which is not a valid pattern."""
+    for pattern, codes in table.items():
+        line = _line_in(text, (*header, "per-file-ignores"), pattern) or table_line
+        if not _is_str_list(codes):
+            raise ConfigError(
+                f"{path}:{line}: 'per-file-ignores' entry {pattern!r} must be a list of rule codes or prefixes, "
+                f"got {_describe(codes)}"
+            )
+        problem = _invalid_pattern(pattern)
+        if problem is not None:
+            raise ConfigError(f"{path}:{line}: 'per-file-ignores' entry {pattern!r} {problem}")
+
+
+def _invalid_pattern(pattern: str) -> str | None:
+    from pathspec import GitIgnoreSpec
+
+    try:
+        GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, re.error):
+        return "is not a valid gitignore-style pattern"
+    return None
+
+
+def _check_patterns(patterns: list[str]) -> str | None:
+    bad = next((pattern for pattern in patterns if _invalid_pattern(pattern)), None)
+    return None if bad is None else f"pattern {bad!r} is not a valid gitignore-style pattern"
+
+
+def _check_version(value: str) -> str | None:
+    from goldenpath_audit.auditor.versions import policy_from_override
+
+    try:
+        policy_from_override("websockets", value, "")
+    except ValueError:
+        return f"must be a version such as \"14.2\" or a specifier such as \">=14\", got {value!r}"
+    return None
+
+
+# Checks of a value whose type is right; they return what is wrong, or None.
+_VALUE_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "exclude": _check_patterns,
+    "websockets-version": _check_version,
+}
+
+
+def key_location(settings: Settings, key: str, entry: str | None = None) -> str:
+    """`path:line` of `key` (or of `entry` in the table `key`) in the settings' config file.
+
+    For errors found after loading, such as a rule code that matches no rule.
+    """
+    if settings.config_path is None:
+        return "<defaults>"
+    try:
+        text = settings.config_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return str(settings.config_path)
+    line = key_line(text, settings.config_header, key)
+    if entry is not None:
+        line = _line_in(text, (*settings.config_header, key), entry) or line
+    return f"{settings.config_path}:{line}"
+
+
+def _line_in(text: str, header: tuple[str, ...], key: str) -> int | None:
+    """Like `key_line`, but None when neither the table nor the key is written out."""
+    line = key_line(text, header, key, default=0)
+    return line or None
+
+
+def key_line(text: str, header: tuple[str, ...], key: str, default: int = 1) -> int:
     """The line where `key` is set under the table `header` (best effort, 1-based)."""
     wanted = ".".join(header)
     in_table = not header
     key_pattern = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*[=.]""")
-    header_line = 1
-    for number, line in enumerate(text.splitlines(), start=1):
+    header_line = default
+    for number, line in enumerate(_TOML_NEWLINE.split(text), start=1):
         table_match = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
         if table_match:
             name = table_match.group(1).replace('"', "").replace("'", "").replace(" ", "")
@@ -158,6 +237,9 @@ def key_line(text: str, header: tuple[str, ...], key: str) -> int:
         if in_table and key_pattern.match(line):
             return number
     return header_line
+
+
+_TOML_NEWLINE = re.compile(r"\r?\n")  # TOML's only newlines; str.splitlines() knows more
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -176,4 +258,12 @@ def _load_toml(path: Path) -> dict[str, Any]:
 
 
 def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}" if not isinstance(value, (dict, list)) else type(value).__name__
+    if isinstance(value, list):
+        odd = next((item for item in value if not isinstance(item, str)), None)
+        return "list" if odd is None else f"a list containing {_describe(odd)}"
+    if isinstance(value, dict):
+        return "a table"
+    return f"{_TOML_TYPES.get(type(value), type(value).__name__)} {value!r}"
+
+
+_TOML_TYPES = {str: "string", int: "integer", float: "float", bool: "boolean"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +27,30 @@ class FileChange:
     fixed: list[Finding]
     before: bytes
     after: bytes
+    encoding: str = "utf-8"  # the file's own, so a latin-1 file's diff shows its text
 
     def diff(self) -> str:
-        old = self.before.decode("utf-8", "replace").splitlines(keepends=True)
-        new = self.after.decode("utf-8", "replace").splitlines(keepends=True)
-        return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"))
+        """A unified diff, as `git diff` shows it (a last line without newline is marked)."""
+        old = _diff_lines(self.before, self.encoding)
+        new = _diff_lines(self.after, self.encoding)
+        out = []
+        for line in difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"):
+            out.append(line)
+            if not line.endswith(("\n", "\r")):
+                out.append("\n\\ No newline at end of file\n")
+        return "".join(out)
+
+
+def _diff_lines(data: bytes, encoding: str) -> list[str]:
+    """Lines with their endings, split only where Python's tokenizer splits them."""
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        text = data.decode("utf-8", "replace")
+    return [line for line in _LINE_WITH_END.findall(text) if line]
+
+
+_LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 @dataclass
@@ -140,4 +160,4 @@ def _fix_file(path: Path, display: str, findings: list[Finding], digest: str | N
         after = source.encode(new_text)  # "utf-8-sig" writes the BOM back
     except UnicodeEncodeError as exc:
         raise _Skip(f"the fixed source cannot be encoded as {source.encoding} ({exc.reason}); not fixed") from None
-    return FileChange(path=display, fixed=fixed, before=raw, after=after)
+    return FileChange(path=display, fixed=fixed, before=raw, after=after, encoding=source.encoding)

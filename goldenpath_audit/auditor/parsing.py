@@ -9,7 +9,9 @@ type parameters under 3.11, say): those deserve a different message.
 from __future__ import annotations
 
 import ast
+import io
 import sys
+import tokenize
 
 from goldenpath_audit.auditor.source import SourceFile
 
@@ -42,8 +44,7 @@ def _describe_syntax_error(source: SourceFile, exc: SyntaxError) -> SyntaxProble
     line = exc.lineno or 1
     column = max(exc.offset or 1, 1)
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
-    # libcst's native parser overflows its stack on the deep nesting CPython refuses.
-    if "nested" not in exc.msg and _newer_grammar_accepts(source.text):
+    if _newer_grammar_accepts(source.text, exc.msg):
         message = (
             f"Python {running} cannot parse this file ({exc.msg}), but a newer Python grammar "
             f"accepts it: run goldenpath-audit with a newer Python to check it"
@@ -53,7 +54,19 @@ def _describe_syntax_error(source: SourceFile, exc: SyntaxError) -> SyntaxProble
     return SyntaxProblem(line, column, message)
 
 
-def _newer_grammar_accepts(text: str) -> bool:
+def _newer_grammar_accepts(text: str, error: str = "") -> bool:
+    """Whether libcst, with the newest grammar it knows, accepts `text`.
+
+    libcst's native parser needs stack and memory that grow with nesting (and
+    faster than linearly with long operator chains): 20,000 nested brackets or
+    unary minuses crash the process with a segfault, and a few thousand chained
+    lambdas or conditional expressions take seconds and gigabytes. So the probe
+    is skipped for CPython's nesting limits, which no newer grammar lifts, and
+    for files `_too_complex_to_probe` measures as risky; those get the plain
+    syntax error message.
+    """
+    if any(limit in error for limit in _NESTING_LIMITS) or _too_complex_to_probe(text):
+        return False
     try:
         import libcst  # deferred: only failing files pay for it
     except ImportError:  # pragma: no cover - libcst is a dependency
@@ -67,6 +80,79 @@ def _newer_grammar_accepts(text: str) -> bool:
     except Exception:  # libcst raises ParserSyntaxError, and RecursionError on deep nesting
         return False
     return True
+
+
+# CPython's fixed limits (tokenizer MAXLEVEL, MAXINDENT, compiler block stack).
+_NESTING_LIMITS = ("too many nested", "too many levels of indentation", "too complex", "too many statically nested")
+MAX_BRACKET_DEPTH = 200  # CPython's tokenizer refuses deeper nesting in every version
+MAX_OPERATORS_PER_LINE = 500  # keeps the libcst probe well under a second
+# Tokens that make libcst's parse tree deeper: operators (not brackets or
+# separators), call and subscript trailers, and the keywords of expressions that nest.
+_NESTING_KEYWORDS = frozenset({"not", "lambda", "await", "if", "else", "and", "or", "in", "is", "yield"})
+_NOT_NESTING_OPS = frozenset({",", ":", ";", "=", "->", "(", ")", "[", "]", "{", "}"})
+_OPENERS, _CLOSERS = "([{", ")]}"
+
+
+def _too_complex_to_probe(text: str) -> bool:
+    """Bracket depth over 200, or a logical line with over 500 nesting operators or trailers."""
+    try:
+        return _token_complexity(text)
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return _char_complexity(text)
+
+
+def _token_complexity(text: str) -> bool:
+    depth = operators = 0
+    previous = ""
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        kind, string = token.type, token.string
+        if kind == tokenize.OP:
+            if string in _OPENERS:
+                depth += 1
+                if depth > MAX_BRACKET_DEPTH:
+                    return True
+                if previous == "value":  # a call or subscript trailer: `f(`, `x[0][`
+                    operators += 1
+            elif string in _CLOSERS:
+                depth = max(depth - 1, 0)
+            elif string not in _NOT_NESTING_OPS:
+                operators += 1
+        elif kind == tokenize.NAME and string in _NESTING_KEYWORDS:
+            operators += 1
+        elif kind == tokenize.NEWLINE:
+            operators = 0
+        if operators > MAX_OPERATORS_PER_LINE:
+            return True
+        if kind in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING) or string in _CLOSERS:
+            previous = "value"
+        elif kind not in (tokenize.NL, tokenize.COMMENT):
+            previous = ""
+    return False
+
+
+def _char_complexity(text: str) -> bool:
+    """A cruder measure for text the tokenizer gives up on: strings and comments count too."""
+    depth = operators = 0
+    for line in text.splitlines():
+        previous = " "
+        for char in line:
+            if char in _OPENERS:
+                depth += 1
+                if depth > MAX_BRACKET_DEPTH:
+                    return True
+                if previous.isalnum() or previous in "_'\")]}":
+                    operators += 1
+            elif char in _CLOSERS:
+                depth = max(depth - 1, 0)
+            elif char in "+-*/%@&|^~<>!.":
+                operators += 1
+            previous = char
+        operators += sum(line.split().count(word) for word in _NESTING_KEYWORDS)
+        if operators > MAX_OPERATORS_PER_LINE:
+            return True
+        if depth == 0 and not line.endswith("\\"):
+            operators = 0
+    return False
 
 
 def _position_of(text: str, needle: str) -> tuple[int, int]:
