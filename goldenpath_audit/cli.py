@@ -139,7 +139,7 @@ def check(
     result, _ = _run(paths, select, ignore, config, websockets_version)
     if output_file is not None:
         try:
-            with output_file.open("w", encoding="utf-8", newline="\n") as stream:
+            with output_file.open("w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
                 report(result, output_format.value, stream, rules=ALL_RULES, quiet=quiet, statistics=statistics)
         except OSError as exc:
             fail(f"cannot write {output_file}: {exc.strerror or exc}")
@@ -290,6 +290,13 @@ def _plural(count: int, word: str) -> str:
 
 def main() -> None:
     """Console-script entry point: run the app and turn any crash into one line."""
+    # A path or source line the terminal's encoding cannot show (PYTHONIOENCODING=ascii,
+    # a legacy Windows console) is escaped rather than crashing the report half-way.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
     try:
         app()
     except (KeyboardInterrupt, BrokenPipeError):

@@ -51,5 +51,11 @@ def test_files_without_any_rule_token_are_not_parsed(project) -> None:
 
 
 def test_disabled_rules_tokens_do_not_trigger_parsing(project) -> None:
-    result = project({"test_ws.py": "def test_broken(:\n    extra_headers = 1\n"}, select=["GP001"])
+    # GP001 piggybacks on the enabled rules' tokens: GP101's token alone does not trigger a parse.
+    result = project({"test_ws.py": "def test_broken(:\n    extra_headers = 1\n"}, select=["GP001", "GP2"])
     assert result.findings == []
+
+
+def test_selecting_only_gp001_parses_every_file(project) -> None:
+    result = project({"test_unrelated.py": "def test_broken(:\n    pass\n"}, select=["GP001"])
+    assert locations(result) == [("test_unrelated.py", 1, 17, "GP001")]

@@ -116,7 +116,8 @@ def load_settings(cwd: Path, config_path: Path | None = None) -> Settings:
     else:
         header = ("tool", TABLE)
     if not isinstance(table, dict):
-        raise ConfigError(f"{config_path}: [tool.{TABLE}] must be a table")
+        line = key_line(config_path.read_text(encoding="utf-8", errors="replace"), ("tool",), TABLE)
+        raise ConfigError(f"{config_path}:{line}: 'tool.{TABLE}' must be a table, got {_describe(table)}")
     return _settings_from_table(table, config_path, header)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +87,12 @@ def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool) ->
     report = FixReport()
     jobs = [(display, findings, False) for display, findings in sorted(by_path.items())]
     jobs += [(display, findings, True) for display, findings in sorted(by_config.items())]
+    fixed_files: set[str] = set()
     for display, findings, is_config in jobs:
+        # One file reached twice (a symlink and its target, both named) is fixed once.
+        real = os.path.realpath(cwd / display)
+        if not is_config and real in fixed_files:
+            continue
         try:
             if is_config:
                 change = _fix_config(cwd / display, display, findings)
@@ -104,6 +110,7 @@ def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool) ->
                 report.errors.append(FileError(display, f"cannot write: {exc.strerror or exc}"))
                 continue
         report.changes.append(change)
+        fixed_files.add(real)
     return report
 
 

@@ -41,6 +41,8 @@ class RunPlan:
     tokens: tuple[bytes, ...]
     modules: frozenset[str]
     markers: bool = False
+    # With only token-less rules enabled (`--select GP001`), every file is parsed.
+    parse_all: bool = False
 
     @classmethod
     def build(cls, settings: Settings, select: list[str] | None, ignore: list[str]) -> "RunPlan":
@@ -48,7 +50,13 @@ class RunPlan:
         rules = [ALL_RULES[code]() for code in codes]
         tokens = tuple(sorted({token for rule in rules for token in rule.TOKENS}))
         modules = frozenset(module for rule in rules for module in rule.MODULES)
-        return cls(rules=rules, tokens=tokens, modules=modules, markers=any(rule.NEEDS_MARKERS for rule in rules))
+        return cls(
+            rules=rules,
+            tokens=tokens,
+            modules=modules,
+            markers=any(rule.NEEDS_MARKERS for rule in rules),
+            parse_all=not tokens and bool(rules),
+        )
 
     def enabled(self, code: str) -> bool:
         return any(rule.CODE == code for rule in self.rules)
@@ -161,7 +169,7 @@ class Runner:
         return self.check_bytes(path, display, raw)
 
     def check_bytes(self, path: Path, display: str, raw: bytes) -> FileOutcome:
-        if not any(token in raw for token in self.plan.tokens):
+        if not self.plan.parse_all and not any(token in raw for token in self.plan.tokens):
             return FileOutcome([])
         try:
             source = SourceFile.from_bytes(display, raw)

@@ -7,6 +7,7 @@ The newline style is remembered so the fixer can keep it.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import tokenize
@@ -35,11 +36,19 @@ class SourceFile:
         except SyntaxError as exc:
             message = _first_line(str(exc))
             if message.startswith("invalid or missing encoding declaration"):
-                message = "cannot decode as utf-8, and there is no PEP 263 encoding declaration"
+                try:
+                    raw.decode("utf-8")
+                    message = "cannot decode as utf-8, and there is no PEP 263 encoding declaration"
+                except UnicodeDecodeError as error:
+                    message = f"{_decode_problem('utf-8', raw, error)}, and there is no PEP 263 encoding declaration"
+            elif raw.startswith(codecs.BOM_UTF8) and message.startswith("encoding problem"):
+                message = "a UTF-8 byte order mark contradicts the file's PEP 263 encoding declaration"
             raise SourceDecodeError(message) from None
         try:
             text = raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
+        except UnicodeDecodeError as exc:
+            raise SourceDecodeError(_decode_problem(encoding, raw, exc)) from None
+        except LookupError as exc:
             raise SourceDecodeError(f"cannot decode as {encoding}: {_first_line(str(exc))}") from None
         if text.startswith("\ufeff"):
             text = text[1:]
@@ -84,6 +93,14 @@ def detect_newline(text: str) -> str:
     if index == -1 and "\r" in text:
         return "\r"
     return "\n"
+
+
+def _decode_problem(encoding: str, raw: bytes, error: UnicodeDecodeError) -> str:
+    """`cannot decode as utf-8: byte 0xff at line 3, offset 17 (invalid start byte)`; offsets are 1-based."""
+    start = error.start
+    line = raw.count(b"\n", 0, start) + 1
+    offset = start - (raw.rfind(b"\n", 0, start) + 1) + 1
+    return f"cannot decode as {encoding}: byte 0x{raw[start]:02x} at line {line}, offset {offset} ({error.reason})"
 
 
 def _first_line(message: str) -> str:

@@ -8,15 +8,18 @@ as flake8 and ruff do; listed codes may be prefixes (`GP1`).
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from typing import Iterable
 
 from goldenpath_audit.auditor.findings import Finding
 
 ALL = ("",)  # the empty prefix matches every code
 
-_LINE = re.compile(r"#\s*goldenpath:\s*ignore(?![-\w])(?:\[([^\]]*)\])?", re.IGNORECASE)
-_FILE = re.compile(rb"#\s*goldenpath:\s*ignore-file(?:\[([^\]]*)\])?", re.IGNORECASE)
+_LINE = re.compile(r"#\s*goldenpath:\s*ignore(?![-\w])(?:\s*\[([^\]]*)\])?", re.IGNORECASE)
+_FILE = re.compile(rb"#\s*goldenpath:\s*ignore-file(?![-\w])(?:\s*\[([^\]]*)\])?", re.IGNORECASE)
+_ANY = re.compile(rb"goldenpath|noqa", re.IGNORECASE)  # cheap test for "no suppression at all"
 _NOQA = re.compile(r"#\s*noqa(?::\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+|\s+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
@@ -54,25 +57,57 @@ def _silenced(code: str, prefixes: Iterable[str]) -> bool:
 
 
 class Suppressions:
-    """A file's suppression comments, read once so findings made later can be filtered too."""
+    """A file's suppression comments, read once so findings made later can be filtered too.
 
-    __slots__ = ("whole_file", "by_line")
+    Only real comments count: `"# noqa"` inside a string, or a docstring that
+    shows how to write `# goldenpath: ignore-file[GP101]`, silences nothing.
+    Comments are found with `tokenize`, lazily, on the first finding to
+    filter, so files without findings never pay for it; if the file cannot be
+    tokenized, each line's text after a `#` is used instead.
+    """
 
-    def __init__(self, whole_file: tuple[str, ...], by_line: dict[int, tuple[str, ...]]) -> None:
-        self.whole_file = whole_file
-        self.by_line = by_line
+    __slots__ = ("_raw", "_lines", "_whole_file", "_by_line")
+
+    def __init__(self, raw: bytes, lines: list[str]) -> None:
+        self._raw = raw
+        self._lines = lines
+        self._whole_file: tuple[str, ...] = ()
+        self._by_line: dict[int, tuple[str, ...]] | None = None
 
     @classmethod
     def read(cls, raw: bytes, lines: list[str]) -> "Suppressions | None":
         """None for the common file with no suppression comment at all."""
-        if b"goldenpath" not in raw and b"noqa" not in raw and b"NOQA" not in raw:
+        if not _ANY.search(raw):
             return None
-        by_line = {}
-        for number, line in enumerate(lines, start=1):
-            codes = line_suppressions(line)
+        return cls(raw, lines)
+
+    @property
+    def whole_file(self) -> tuple[str, ...]:
+        self._load()
+        return self._whole_file
+
+    @property
+    def by_line(self) -> dict[int, tuple[str, ...]]:
+        self._load()
+        assert self._by_line is not None
+        return self._by_line
+
+    def _load(self) -> None:
+        if self._by_line is not None:
+            return
+        by_line: dict[int, tuple[str, ...]] = {}
+        whole_file: list[str] = []
+        comments = _comments(self._lines)
+        if comments is None:  # not tokenizable: every `#` may start a comment
+            comments = [(number, line[line.index("#") :]) for number, line in enumerate(self._lines, 1) if "#" in line]
+        for number, comment in comments:
+            codes = line_suppressions(comment)
             if codes:
-                by_line[number] = codes
-        return cls(file_suppressions(raw), by_line)
+                by_line[number] = by_line.get(number, ()) + codes
+            if "ignore-file" in comment:
+                whole_file.extend(file_suppressions(comment.encode("utf-8", "replace")))
+        self._whole_file = tuple(whole_file)
+        self._by_line = by_line
 
     def silences(self, finding: Finding) -> bool:
         if _silenced(finding.code, self.whole_file):
@@ -81,6 +116,19 @@ class Suppressions:
             if _silenced(finding.code, self.by_line.get(number, ())):
                 return True
         return False
+
+
+def _comments(lines: list[str]) -> list[tuple[int, str]] | None:
+    """(line number, comment text) of every comment token, or None if tokenizing fails."""
+    text = "".join(line + "\n" for line in lines)
+    try:
+        return [
+            (token.start[0], token.string)
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type == tokenize.COMMENT
+        ]
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
 
 
 def apply_suppressions(findings: list[Finding], raw: bytes, lines: list[str]) -> list[Finding]:

@@ -80,6 +80,15 @@ def apply_operations(
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise CodemodError(f"libcst cannot parse the file: {str(exc).splitlines()[0]}") from None
+    except (RecursionError, MemoryError):
+        raise CodemodError("libcst cannot parse the file: too deeply nested") from None
+    # libcst must give back every byte it does not rewrite. It drops the final
+    # newline of a file that uses old Mac `\r` newlines; that suffix is put back.
+    # Any other difference means the file cannot be fixed without damage.
+    unchanged = module.code
+    if unchanged != text and not text.startswith(unchanged):
+        raise CodemodError("libcst does not reproduce this file byte for byte; not fixed")
+    lost_suffix = text[len(unchanged) :]
     dispatcher = _Dispatcher(codemods, operations)
     new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(dispatcher)
-    return new_module.code, dispatcher.applied, list(dispatcher.pending.values())
+    return new_module.code + lost_suffix, dispatcher.applied, list(dispatcher.pending.values())

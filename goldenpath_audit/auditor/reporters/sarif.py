@@ -135,7 +135,7 @@ def artifact_location(path: str) -> dict[str, str]:
     """
     if PureWindowsPath(path).is_absolute() or PurePosixPath(path).is_absolute():
         return {"uri": _absolute_uri(path)}
-    return {"uri": quote(path.replace(os.sep, "/"), safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(path.replace(os.sep, "/"), safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def srcroot_uri(cwd: Path | None) -> str:
