@@ -72,10 +72,27 @@ WebsocketsOption = typer.Option(
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print findings only: no code frames, no summary.")
 
 
-def _settings(config: Optional[Path], websockets_version: Optional[str]) -> Settings:
+def _config_start(paths: Optional[list[Path]]) -> Path:
+    """Where config discovery starts: the checked paths' common directory (the cwd by default).
+
+    `check examples/demo` then reads the demo's own `[tool.goldenpath-audit]`, as
+    running inside the demo would.
+    """
     cwd = Path.cwd()
+    if not paths:
+        return cwd
+    directories = [p if p.is_dir() else p.parent for p in (cwd / path for path in paths)]
     try:
-        settings = load_settings(cwd, config)
+        return Path(os.path.commonpath([os.path.abspath(d) for d in directories]))
+    except ValueError:
+        return cwd
+
+
+def _settings(
+    config: Optional[Path], websockets_version: Optional[str], paths: Optional[list[Path]] = None
+) -> Settings:
+    try:
+        settings = load_settings(_config_start(paths), config)
         for key in ("select", "ignore"):
             codes = getattr(settings, key)
             if codes:
@@ -101,7 +118,7 @@ def _run(
 ) -> tuple[CheckResult, "Runner"]:
     from goldenpath_audit.auditor.runner import Runner
 
-    settings = _settings(config, websockets_version)
+    settings = _settings(config, websockets_version, paths)
     selected, ignored = parse_codes(select), parse_codes(ignore)
     try:
         validate_codes(selected, ALL_RULES, origin="--select")
@@ -196,41 +213,46 @@ def fix(
     raise typer.Exit(_exit_code(remaining))
 
 
-class MarkersFormat(str, enum.Enum):
+class ReportFormat(str, enum.Enum):
     text = "text"
     json = "json"
+
+
+def _build_report(builder, config: Optional[Path], paths: Optional[list[Path]], *args):
+    """Run a report builder (`markers`, `imports`) with the CLI's settings; config errors exit 2."""
+    settings = _settings(config, None, paths)
+    targets = [Path.cwd() / path for path in (paths or [Path(".")])]
+    try:
+        return builder(settings, Path.cwd(), targets, *args)
+    except ValueError as exc:  # an invalid `exclude` pattern, a malformed NAME
+        fail(str(exc))
+
+
+def _print_json_report(report) -> NoReturn:
+    import json
+
+    sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    raise typer.Exit(EXIT_CLEAN)
 
 
 @app.command()
 def markers(
     paths: Optional[list[Path]] = PathsArgument,
-    output_format: MarkersFormat = typer.Option(MarkersFormat.text, "--output-format", help="How to print the report."),
+    output_format: ReportFormat = typer.Option(ReportFormat.text, "--output-format", help="How to print the report."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """List the markers pytest would know, per config root, with their uses (a static `pytest --markers`)."""
-    import json
-
     from goldenpath_audit.auditor.marker_report import build_marker_report
 
-    settings = _settings(config, None)
-    targets = [Path.cwd() / path for path in (paths or [Path(".")])]
-    try:
-        report = build_marker_report(settings, Path.cwd(), targets)
-    except ValueError as exc:  # an invalid `exclude` pattern
-        fail(str(exc))
+    report = _build_report(build_marker_report, config, paths)
     for error in report.errors:
         print(f"error: {error.path}: {error.message}", file=sys.stderr)
-    if output_format is MarkersFormat.json:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
-        raise typer.Exit(EXIT_CLEAN)
+    if output_format is ReportFormat.json:
+        _print_json_report(report)
 
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(
-        no_color=bool(os.environ.get("NO_COLOR")) or not sys.stdout.isatty(),
-        width=None if sys.stdout.isatty() else 200,
-    )
+    console = _report_console()
     if not report.roots:
         console.print("No Python files found.")
     for root in report.roots:
@@ -251,6 +273,48 @@ def markers(
         console.print(table)
         if root.uncertain:
             console.print(f"Registrations that could not be evaluated: {', '.join(root.uncertain)}", highlight=False)
+    raise typer.Exit(EXIT_CLEAN)
+
+
+def _report_console():
+    from rich.console import Console
+
+    return Console(
+        no_color=bool(os.environ.get("NO_COLOR")) or not sys.stdout.isatty(),
+        width=None if sys.stdout.isatty() else 200,
+    )
+
+
+@app.command()
+def imports(
+    name: str = typer.Argument(..., help="A class or function name, e.g. WebSocketManager."),
+    paths: Optional[list[Path]] = PathsArgument,
+    output_format: ReportFormat = typer.Option(ReportFormat.text, "--output-format", help="How to print the report."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Where NAME is defined, and every import path the suite uses for it (canonical, deprecated, broken)."""
+    from goldenpath_audit.auditor.import_report import build_import_report
+
+    report = _build_report(build_import_report, config, paths, name)
+    if output_format is ReportFormat.json:
+        _print_json_report(report)
+
+    from rich.table import Table
+
+    console = _report_console()
+    if report.definitions:
+        for module, path, line in report.definitions:
+            console.print(f"{name} is defined in {module} ({path}:{line})", highlight=False)
+    else:
+        console.print(f"{name} is not defined in any first-party module.", highlight=False)
+    table = Table(title=f"Import paths used for {name}", title_justify="left")
+    for column in ("Import path", "Status", "Uses", "Files"):
+        table.add_column(column, overflow="fold", justify="right" if column in ("Uses", "Files") else "left")
+    for item in report.paths:
+        style = {"canonical": "", "re-export": "yellow"}.get(item.status, "red")
+        status = f"[{style}]{item.status}[/]" if style else item.status
+        table.add_row(item.path, status, str(item.uses), str(len(item.files)))
+    console.print(table)
     raise typer.Exit(EXIT_CLEAN)
 
 

@@ -42,17 +42,17 @@ def test_libcst_is_imported_only_to_explain_a_syntax_error(tmp_path: Path) -> No
 def test_files_without_any_rule_token_are_not_parsed(project) -> None:
     result = project(
         {
-            "test_unrelated.py": "def test_broken(:\n    pass\n",  # no token: never parsed
-            "test_ws.py": "def test_broken(:\n    extra_headers = 1\n",
+            "test_unrelated.py": "x = (\n",  # no rule's token: never parsed
+            "test_ws.py": "x = (\nextra_headers = 1\n",
         }
     )
-    assert locations(result) == [("test_ws.py", 1, 17, "GP001")]
+    assert locations(result) == [("test_ws.py", 1, 5, "GP001")]
     assert result.files_checked == 2
 
 
 def test_disabled_rules_tokens_do_not_trigger_parsing(project) -> None:
     # GP001 piggybacks on the enabled rules' tokens: GP101's token alone does not trigger a parse.
-    result = project({"test_ws.py": "def test_broken(:\n    extra_headers = 1\n"}, select=["GP001", "GP2"])
+    result = project({"test_ws.py": "x = (\nextra_headers = 1\n"}, select=["GP001", "GP2"])
     assert result.findings == []
 
 

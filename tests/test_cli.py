@@ -643,3 +643,13 @@ def test_file_names_that_are_not_utf8(tree: Path) -> None:
     fixed = run_cli(tree, "fix")
     assert (fixed.returncode, fixed.stderr) == (0, "")
     assert (tree / name).read_text() == GOOD
+
+
+def test_config_is_found_from_the_checked_directory(tree: Path) -> None:
+    """`check sub` reads sub's own settings, as running inside `sub` would."""
+    sub = tree / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text('[tool.goldenpath-audit]\nignore = ["GP101"]\n')
+    (sub / "test_b.py").write_text(BAD)
+    assert invoke("check", "sub").exit_code == 0
+    assert invoke("check").exit_code == 1

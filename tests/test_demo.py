@@ -13,6 +13,13 @@ registered (GP201, one safe fix registering it in pyproject.toml), a misspelled
 (GP205, safe). Markers that must stay silent: `nightly` (registered by the
 conftest's `pytest_configure`) and `timeout` (pytest-timeout is a dependency).
 
+And import problems against its own `agent_platform/` package and the SSOT
+registry in its pyproject.toml: the deprecated re-export path of
+`WebSocketManager` (GP301, safe), a module that does not exist (GP302), a name
+imported from the package that only a submodule defines (GP303, unsafe), and a
+hand-rolled copy of `WebSocketManager` in the test helpers (GP304, warning).
+`tests/unit/test_message_router.py` imports the package correctly and stays silent.
+
 The demo is copied to tmp_path and the CLI runs with the copy as its working
 directory, so the demo's own `[tool.goldenpath-audit]` table governs it and the
 checkout is never modified.
@@ -41,6 +48,8 @@ LEGACY = "tests/legacy/test_legacy_client_compat.py"
 RECONNECT = "tests/integration/agent_golden_path/test_agent_reconnect.py"
 HISTORY = "tests/integration/agent_golden_path/test_agent_session_history.py"
 GATEWAY = "tests/integration/test_aiohttp_gateway.py"
+MANAGER = "tests/unit/test_connection_manager.py"
+FAKES = "tests/helpers/fakes.py"
 PYPROJECT = "pyproject.toml"
 
 # (path, line, column, code) -> the fix applicability the finding must carry.
@@ -59,17 +68,25 @@ SAFE_MARKERS = {
     (FLOW, 16, 77, "GP201"),
     (GATEWAY, 14, 14, "GP205"),  # pytestmark = (integration, timeout(60))
 }
-SAFE = SAFE_GP101 | SAFE_MARKERS
+SAFE_IMPORTS = {
+    (MANAGER, 6, 53, "GP301"),  # agent_platform.websocket.WebSocketManager: the registry's deprecated path
+}
+SAFE = SAFE_GP101 | SAFE_MARKERS | SAFE_IMPORTS
 UNSAFE = {
     (STREAMING, 40, 9, "GP101"),  # the headers literal sets User-Agent
     (TENANT, 10, 26, "GP202"),  # intergration -> integration changes `-m integration` runs
+    (MANAGER, 6, 38, "GP303"),  # MessageRouter: only agent_platform.websocket.router defines it
 }
 NO_FIX = {
     (TENANT, 26, 9, "GP101"),  # passes both extra_headers and additional_headers
     (PYPROJECT, 28, 6, "GP203"),  # legacy_db is registered, used nowhere
     (HISTORY, 16, 2, "GP204"),  # @pytest.mark.usefixtures on the `session` fixture
+    (MANAGER, 7, 1, "GP302"),  # agent_platform.sessions.store does not exist
+    (FAKES, 8, 1, "GP304"),  # a second WebSocketManager class (a warning)
 }
 ALL = SAFE | UNSAFE | NO_FIX
+# The safe GP301 fix splits line 6 of MANAGER in two, so what follows it moves down a line.
+SHIFTED_GP302 = (MANAGER, 8, 1, "GP302")
 NAMES = {
     "GP101": "websockets-extra-headers",
     "GP201": "unregistered-marker",
@@ -77,7 +94,20 @@ NAMES = {
     "GP203": "unused-marker",
     "GP204": "mark-on-fixture",
     "GP205": "pytestmark-tuple",
+    "GP301": "ssot-import",
+    "GP302": "unresolved-module",
+    "GP303": "unresolved-name",
+    "GP304": "ssot-duplicate",
 }
+MANAGER_IMPORTS = b"from agent_platform.websocket import MessageRouter, WebSocketManager\n"
+MANAGER_AFTER_SAFE = (
+    b"from agent_platform.websocket import MessageRouter\n"
+    b"from agent_platform.websocket.manager import WebSocketManager\n"
+)
+MANAGER_AFTER_UNSAFE = (
+    b"from agent_platform.websocket.router import MessageRouter\n"
+    b"from agent_platform.websocket.manager import WebSocketManager\n"
+)
 REGISTERED = b'    "agent_golden_path: used by 9 tests in tests/integration/agent_golden_path",\n'
 
 
@@ -137,10 +167,30 @@ def test_check_reports_exactly_the_intended_findings(demo: Path) -> None:
         **{key: None for key in NO_FIX},
     }
     assert all(f["name"] == NAMES[f["code"]] for f in report["findings"])
+    severities = {f["code"]: f["severity"] for f in report["findings"]}
+    assert severities["GP304"] == "warning"
+    assert severities["GP301"] == severities["GP302"] == severities["GP303"] == "error"
 
 
-def test_demo_check_from_the_checkout_shows_gp101_and_the_marker_findings() -> None:
+def test_import_findings_name_the_canonical_paths(demo: Path) -> None:
+    proc = run_cli(demo, "check", "--output-format", "json", "--select", "GP3")
+    report = json.loads(proc.stdout)
+    messages = {(f["path"], f["line"], f["code"]): f["message"] for f in report["findings"]}
+    assert messages == {
+        (MANAGER, 6, "GP301"): "`agent_platform.websocket.WebSocketManager` is a deprecated import path; the SSOT registry "
+        "says use `agent_platform.websocket.manager.WebSocketManager` (the package re-export is removed in 0.5)",
+        (MANAGER, 6, "GP303"): "`MessageRouter` is not defined in `agent_platform.websocket`; "
+        "it is defined in `agent_platform.websocket.router`",
+        (MANAGER, 7, "GP302"): "module `agent_platform.sessions.store` does not exist in the project",
+        (FAKES, 8, "GP304"): "class `WebSocketManager` duplicates the canonical "
+        "`agent_platform.websocket.manager.WebSocketManager` named by the SSOT registry",
+    }
+
+
+def test_demo_check_from_the_checkout_finds_every_demo_finding() -> None:
     # The README's quick start: run from the checkout on the demo directory, read-only.
+    # Config discovery starts at the checked directory, so the demo's own settings
+    # (its SSOT registry included) apply exactly as when running inside it.
     proc = run_cli(DEMO.parent.parent, "check", "--output-format", "json", "examples/golden-path-demo")
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
@@ -158,9 +208,13 @@ def test_check_text_summary(demo: Path) -> None:
         "1  GP203  unused-marker",
         "1  GP204  mark-on-fixture",
         "1  GP205  pytestmark-tuple",
+        "1  GP301  ssot-import",
+        "1  GP302  unresolved-module",
+        "1  GP303  unresolved-name",
+        "1  GP304  ssot-duplicate",
     ):
         assert line in proc.stdout
-    assert "Found 16 findings (11 fixable with `goldenpath-audit fix`, 2 more with `--unsafe-fixes`)." in proc.stdout
+    assert "Found 20 findings (12 fixable with `goldenpath-audit fix`, 3 more with `--unsafe-fixes`)." in proc.stdout
 
 
 def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
@@ -168,18 +222,23 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
 
     first = run_cli(demo, "fix")
     assert first.returncode == 1, first.stdout + first.stderr
-    assert "Fixed 11 findings in 7 files." in first.stdout
+    assert "Fixed 12 findings in 8 files." in first.stdout
     assert "Fixed 3 findings in pyproject.toml (GP201)" in first.stdout
+    assert f"Fixed 1 finding in {MANAGER} (GP301)" in first.stdout
 
     code, report = check_json(demo)
     assert code == 1
-    assert keys(report) == UNSAFE | NO_FIX
+    assert keys(report) == (UNSAFE | NO_FIX) - {(MANAGER, 7, 1, "GP302")} | {SHIFTED_GP302}
 
     after = snapshot(demo)
     assert after.keys() == before.keys()
     changed = {path for path in before if before[path] != after[path]}
     # GP201 findings sit on the uses; their fix edits the config pytest reads.
-    assert changed == {path for path, *_ in SAFE_GP101} | {PYPROJECT, GATEWAY}
+    assert changed == {path for path, *_ in SAFE_GP101} | {PYPROJECT, GATEWAY, MANAGER}
+
+    # GP301: the deprecated name split out to its canonical module; nothing else moves.
+    assert after[MANAGER] == before[MANAGER].replace(MANAGER_IMPORTS, MANAGER_AFTER_SAFE)
+    assert after[MANAGER] != before[MANAGER]
 
     # GP201: `agent_golden_path` registered once, after the last `markers` line; nothing else moves.
     old_config = before[PYPROJECT].splitlines(keepends=True)
@@ -192,7 +251,7 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
     assert after[GATEWAY] != before[GATEWAY]
 
     # GP101: the keyword renamed on exactly the reported lines.
-    for path in changed - {PYPROJECT, GATEWAY}:
+    for path in changed - {PYPROJECT, GATEWAY, MANAGER}:
         old_lines = before[path].splitlines(keepends=True)
         new_lines = after[path].splitlines(keepends=True)
         assert len(old_lines) == len(new_lines)
@@ -220,11 +279,14 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
 def test_unsafe_fixes_also_fix_the_user_agent_call(demo: Path) -> None:
     proc = run_cli(demo, "fix", "--unsafe-fixes")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Fixed 13 findings in 8 files." in proc.stdout
+    assert "Fixed 15 findings in 9 files." in proc.stdout
+    assert f"Fixed 2 findings in {MANAGER} (GP301, GP303)" in proc.stdout
 
     code, report = check_json(demo)
     assert code == 1
-    assert keys(report) == NO_FIX
+    assert keys(report) == NO_FIX - {(MANAGER, 7, 1, "GP302")} | {SHIFTED_GP302}
+    manager = (demo / MANAGER).read_bytes()
+    assert manager == (DEMO / MANAGER).read_bytes().replace(MANAGER_IMPORTS, MANAGER_AFTER_UNSAFE)
 
     streaming = (demo / STREAMING).read_text(encoding="utf-8")
     assert "extra_headers" not in streaming
@@ -237,6 +299,8 @@ def test_unsafe_fixes_also_fix_the_user_agent_call(demo: Path) -> None:
     assert "extra_headers=auth_headers," in tenant
     assert "pytestmark = pytest.mark.integration\n" in tenant
 
+    fixed = snapshot(demo)
     second = run_cli(demo, "fix", "--unsafe-fixes")
     assert second.returncode == 1, second.stdout + second.stderr
     assert "Fixed" not in second.stdout
+    assert snapshot(demo) == fixed

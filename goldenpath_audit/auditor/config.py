@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from goldenpath_audit.auditor.ssot import RegistryError, SsotRegistry
+
 TABLE = "goldenpath-audit"
 
 
@@ -50,6 +52,12 @@ OPTIONS: dict[str, Option] = {
             "Rules to disable in files matching a gitignore-style pattern.",
         ),
         Option(
+            "ssot",
+            "a table of deprecated path = canonical path",
+            lambda value: isinstance(value, dict),
+            "The import registry: deprecated import paths and their canonical homes (GP301-GP304).",
+        ),
+        Option(
             "extra-markers",
             "a list of marker names",
             _is_str_list,
@@ -78,6 +86,7 @@ class Settings:
     websockets_version: str | None = None
     websockets_version_origin: str | None = None
     extra_markers: list[str] = field(default_factory=list)
+    ssot: "SsotRegistry" = field(default_factory=lambda: SsotRegistry({}))
     # The table the settings came from: ("tool", "goldenpath-audit"), or () for
     # a `--config` file with top-level keys. Used to point errors at a line.
     config_header: tuple[str, ...] = ()
@@ -142,6 +151,12 @@ def _settings_from_table(table: dict[str, Any], path: Path, header: tuple[str, .
     settings.exclude = list(table.get("exclude", []))
     settings.per_file_ignores = dict(table.get("per-file-ignores", {}))
     settings.extra_markers = list(table.get("extra-markers", []))
+    if "ssot" in table:
+        try:
+            settings.ssot = SsotRegistry.from_table(table["ssot"])
+        except RegistryError as exc:
+            line = key_line(text, (*header, "ssot"), exc.key)
+            raise ConfigError(f"{path}:{line}: {exc}") from None
     if "websockets-version" in table:
         settings.websockets_version = table["websockets-version"]
         settings.websockets_version_origin = f'websockets-version = "{table["websockets-version"]}" in {path.name}'

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from goldenpath_audit.auditor.findings import Position, TextEdit
+from goldenpath_audit.auditor.import_facts import Definition, ImportFact, collect_imports
 from goldenpath_audit.auditor.names import Scope, build_scope, is_scope, resolve_expression
 from goldenpath_audit.auditor.source import SourceFile
 
@@ -82,6 +83,9 @@ class FileFacts:
     registrations: list[tuple[str, str, int]] = field(default_factory=list)
     unevaluated_registrations: list[tuple[int, int]] = field(default_factory=list)
     pytest_plugins: tuple[str, ...] = ()
+    # Import audit facts (see import_facts.py); empty unless requested.
+    imports: list[ImportFact] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
 
     def calls_to(self, qualnames: Iterable[str]) -> list[CallFact]:
         wanted = set(qualnames)
@@ -94,18 +98,26 @@ _MARKER_READERS = frozenset({"get_closest_marker", "iter_markers", "iter_markers
 
 
 def extract_facts(
-    tree: ast.Module, source: SourceFile, tracked_modules: frozenset[str], *, markers: bool = False
+    tree: ast.Module,
+    source: SourceFile,
+    tracked_modules: frozenset[str],
+    *,
+    markers: bool = False,
+    imports: bool = False,
 ) -> FileFacts:
     """Everything the enabled rules need from one parsed file.
 
     `tracked_modules` limits call facts to calls into those libraries; `markers`
-    turns on the pytest marker facts (uses, registrations, pytestmark shapes).
+    turns on the pytest marker facts (uses, registrations, pytestmark shapes);
+    `imports` the import statements and top-level definitions.
     """
     facts = FileFacts()
     if tracked_modules or markers:
         _Extractor(source, tracked_modules, facts, markers=markers).run(tree)
     if markers:
         _module_marker_facts(tree, source, facts)
+    if imports:
+        facts.imports, facts.definitions = collect_imports(tree, source)
     return facts
 
 

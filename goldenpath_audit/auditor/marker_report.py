@@ -118,11 +118,7 @@ def marker_report(runner: Runner, paths: Sequence[Path]) -> MarkerReport:
     project = runner.project
     settings = runner.settings
     discovered = discover(paths, project_root=settings.project_root, exclude=settings.exclude).files
-    checked: dict[Path, FileFacts] = {}
-    for path in discovered:
-        facts = runner._facts.get(path)
-        if facts is not None:
-            checked[path] = facts
+    checked: dict[Path, FileFacts] = dict(runner.checked_facts)
 
     configs = project.pytest_configs
     registry = project.marker_registry

@@ -42,9 +42,27 @@ class _Binding:
 class Scope:
     node: ast.AST
     parent: "Scope | None"
-    bindings: dict[str, list[_Binding]] = field(default_factory=dict)
-    globals: set[str] = field(default_factory=set)
-    nonlocals: set[str] = field(default_factory=set)
+    _bindings: dict[str, list[_Binding]] | None = None
+    _globals: set[str] = field(default_factory=set)
+    _nonlocals: set[str] = field(default_factory=set)
+
+    # Bindings are collected on first use: most scopes never resolve a name.
+    @property
+    def bindings(self) -> dict[str, list[_Binding]]:
+        if self._bindings is None:
+            self._bindings = {}
+            _BindingCollector(self).collect(self.node)
+        return self._bindings
+
+    @property
+    def globals(self) -> set[str]:
+        self.bindings
+        return self._globals
+
+    @property
+    def nonlocals(self) -> set[str]:
+        self.bindings
+        return self._nonlocals
 
     @property
     def is_class(self) -> bool:
@@ -100,10 +118,8 @@ def resolve_expression(node: ast.expr, scope: Scope) -> str | None:
 
 
 def build_scope(node: ast.AST, parent: Scope | None) -> Scope:
-    """Collect the names bound directly in `node`'s scope (not nested scopes)."""
-    scope = Scope(node=node, parent=parent)
-    _BindingCollector(scope).collect(node)
-    return scope
+    """The scope of `node`; the names bound directly in it are collected on first lookup."""
+    return Scope(node=node, parent=parent)
 
 
 class _BindingCollector:
@@ -112,7 +128,7 @@ class _BindingCollector:
         self.fallback_depth = 0
 
     def bind(self, name: str, target: str = OTHER) -> None:
-        self.scope.bindings.setdefault(name, []).append(_Binding(target, self.fallback_depth > 0))
+        self.scope._bindings.setdefault(name, []).append(_Binding(target, self.fallback_depth > 0))
 
     def collect(self, node: ast.AST) -> None:
         if isinstance(node, _FUNCTIONS):
@@ -162,10 +178,10 @@ class _BindingCollector:
     visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
 
     def visit_Global(self, node: ast.Global) -> None:
-        self.scope.globals.update(node.names)
+        self.scope._globals.update(node.names)
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
-        self.scope.nonlocals.update(node.names)
+        self.scope._nonlocals.update(node.names)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:

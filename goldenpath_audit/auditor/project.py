@@ -19,6 +19,7 @@ from goldenpath_audit.auditor.versions import VersionPolicy, policy_for, policy_
 if TYPE_CHECKING:
     from goldenpath_audit.auditor.facts import FileFacts
     from goldenpath_audit.auditor.marker_registry import MarkerRegistry
+    from goldenpath_audit.auditor.module_index import ModuleIndex
     from goldenpath_audit.auditor.pytest_config import PytestConfigIndex
 
 
@@ -36,6 +37,7 @@ class Project:
         self._pytest_configs: "PytestConfigIndex | None" = None
         self._marker_registry: "MarkerRegistry | None" = None
         self.enabled_codes: frozenset[str] = frozenset()
+        self._module_index: "ModuleIndex | None" = None
         if settings.websockets_version is not None:
             self._overrides["websockets"] = policy_from_override(
                 "websockets",
@@ -97,3 +99,18 @@ class Project:
 
     def rule_enabled(self, code: str) -> bool:
         return code in self.enabled_codes
+
+    @property
+    def module_index(self) -> "ModuleIndex":
+        """First-party modules of the project, built lazily (only what something imports)."""
+        if self._module_index is None:
+            from goldenpath_audit.auditor.module_index import ModuleIndex, pytest_roots
+            from goldenpath_audit.auditor.pytest_config import find_pytest_config
+
+            root = self.settings.project_root
+            # Declared dependencies are installed packages, whatever a same-named bare folder says.
+            installed = {name.replace("-", "_") for name in self.dependencies.declarations_in(root)}
+            self._module_index = ModuleIndex.for_project(
+                root, extra_roots=pytest_roots(find_pytest_config(root)), installed=installed
+            )
+        return self._module_index

@@ -41,6 +41,7 @@ class RunPlan:
     tokens: tuple[bytes, ...]
     modules: frozenset[str]
     markers: bool = False
+    imports: bool = False
     # With only token-less rules enabled (`--select GP001`), every file is parsed.
     parse_all: bool = False
 
@@ -55,6 +56,7 @@ class RunPlan:
             tokens=tokens,
             modules=modules,
             markers=any(rule.NEEDS_MARKERS for rule in rules),
+            imports=any(rule.NEEDS_IMPORTS for rule in rules),
             parse_all=not tokens and bool(rules),
         )
 
@@ -83,6 +85,8 @@ class Runner:
         )
         self._per_file = _compile_per_file_ignores(settings.per_file_ignores)
         self._facts: dict[Path, FileFacts | None] = {}
+        # Facts of the files the last `check` parsed, for reports built on a run.
+        self.checked_facts: dict[Path, FileFacts] = {}
         self.project.read_facts = self.facts_for
         self.project.enabled_codes = frozenset(rule.CODE for rule in self.plan.rules)
 
@@ -103,6 +107,7 @@ class Runner:
                 checked[path] = outcome.facts
                 suppressions[path] = outcome.suppressions
         self._finalize(result, checked, suppressions)
+        self.checked_facts = checked
         result.sort()
         return result
 
@@ -154,7 +159,7 @@ class Runner:
         facts: FileFacts | None = None
         try:
             source = SourceFile.from_bytes(self.project.display_path(path), path.read_bytes())
-            facts = extract_facts(parse(source), source, self.plan.modules, markers=True)
+            facts = extract_facts(parse(source), source, self.plan.modules, markers=True, imports=True)
         except (OSError, SourceDecodeError, SyntaxProblem, RecursionError, MemoryError):
             facts = None
         self._facts[path] = facts
@@ -178,7 +183,9 @@ class Runner:
         ignored = self._ignored_codes(path)
         facts: FileFacts | None = None
         try:
-            facts = extract_facts(parse(source), source, self.plan.modules, markers=self.plan.markers)
+            facts = extract_facts(
+                parse(source), source, self.plan.modules, markers=self.plan.markers, imports=self.plan.imports
+            )
             self._facts[path] = facts
             findings = self._run_rules(path, source, facts)
         except SyntaxProblem as problem:

@@ -5,13 +5,21 @@
 
 from __future__ import annotations
 
-from goldenpath_audit.codemods.base import Codemod, CodemodError, apply_operations
+from goldenpath_audit.codemods.base import Codemod, CodemodError, ModuleCodemod, ModulePlan, apply_operations
+from goldenpath_audit.codemods.imports import MoveImports
 from goldenpath_audit.codemods.keywords import RenameKeyword
 from goldenpath_audit.codemods.markers import RenameMarkerAttribute, RenameMarkerString, TupleToList
 
 # Several codemods may share a kind when it applies to several node types.
-CODEMODS: tuple[Codemod, ...] = (RenameKeyword(), RenameMarkerAttribute(), RenameMarkerString(), TupleToList())
+# Module codemods (`ModuleCodemod`) plan over the whole file and share the same pass.
+CODEMODS: tuple[Codemod | ModuleCodemod, ...] = (
+    RenameKeyword(),
+    RenameMarkerAttribute(),
+    RenameMarkerString(),
+    TupleToList(),
+    MoveImports(),
+)
 # Kinds applied to other files than Python source (config writers).
 CONFIG_KINDS = frozenset({"register_marker"})
 
-__all__ = ["CODEMODS", "CONFIG_KINDS", "Codemod", "CodemodError", "apply_operations"]
+__all__ = ["CODEMODS", "CONFIG_KINDS", "Codemod", "CodemodError", "ModuleCodemod", "ModulePlan", "apply_operations"]

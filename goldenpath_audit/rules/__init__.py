@@ -6,6 +6,7 @@ To add a rule family, add a module here and list its classes in `_FAMILIES`.
 from __future__ import annotations
 
 from goldenpath_audit.rules.base import Rule
+from goldenpath_audit.rules.imports import SsotDuplicate, SsotImport, UnresolvedModule, UnresolvedName
 from goldenpath_audit.rules.pytest_markers import (
     MarkOnFixture,
     MisspelledMarker,
@@ -24,6 +25,10 @@ _FAMILIES: tuple[type[Rule], ...] = (
     UnusedMarker,
     MarkOnFixture,
     PytestmarkTuple,
+    SsotImport,
+    UnresolvedModule,
+    UnresolvedName,
+    SsotDuplicate,
 )
 
 ALL_RULES: dict[str, type[Rule]] = {rule.CODE: rule for rule in sorted(_FAMILIES, key=lambda r: r.CODE)}

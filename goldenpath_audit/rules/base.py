@@ -66,6 +66,8 @@ class Rule:
     MODULES: ClassVar[tuple[str, ...]] = ()
     # True when the rule needs pytest marker facts (uses, registrations).
     NEEDS_MARKERS: ClassVar[bool] = False
+    # True when the rule needs import statements and top-level definitions.
+    NEEDS_IMPORTS: ClassVar[bool] = False
 
     # Documentation under ruff's headings (Markdown).
     WHAT_IT_DOES: ClassVar[str] = ""

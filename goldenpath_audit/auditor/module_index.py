@@ -1,0 +1,847 @@
+"""Which first-party modules exist, and which names do they define? Statically.
+
+An import audit asks three questions about `from app.db import connect`:
+is `app` first-party, does `app.db` exist in the tree, and does it define
+`connect`? This module answers them by reading directories and parsing files
+with `ast`; nothing of the audited project is ever imported or executed.
+
+Lookup mirrors CPython's `PathFinder`/`FileFinder` over a list of search roots
+(a `sys.path` of the project's own directories):
+
+* in each root, `name/__init__.py` (a regular package) wins, then a module file
+  `name.py` (or a compiled extension `name*.so` / `name*.pyd`, or a sourceless
+  `name.pyc`), and a bare directory `name/` is remembered as a namespace
+  portion (PEP 420). The first regular package or module in root order wins;
+  only when there is none do the namespace portions of every root merge;
+* a submodule is looked up the same way in its parent package's directories;
+* a `.pyi` stub alone is not a module;
+* a test file is imported by pytest's default "prepend" mode with its *basedir*
+  (the first ancestor directory without an `__init__.py`) on `sys.path`, so
+  lookups on behalf of an `importer` search that basedir too, after the roots.
+
+Everything is lazy and cached: a directory is listed when a lookup first needs
+it, a file is parsed when someone first asks what it defines. Only
+`defining_modules` scans the whole tree, and it parses only files whose bytes
+contain the wanted name.
+
+A file that cannot be read, decoded or parsed, a compiled extension, and a
+module whose namespace is dynamic (a star import, a module-level `__getattr__`,
+writes through `globals()` or into `sys.modules`) is `open_namespace`: any name
+may exist there, so callers must never report a name as missing from it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import stat
+import sys
+from collections.abc import Container, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib.machinery import FrozenImporter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .names import catches_import_error
+from .source import SourceDecodeError, SourceFile
+
+if TYPE_CHECKING:
+    from .pytest_config import PytestConfig
+
+__all__ = ["ModuleIndex", "ModuleInfo", "pytest_roots"]
+
+#: Larger files are not hand-written modules; treating them as unknown keeps a
+#: stray huge file from stalling the audit.
+_MAX_BYTES = 8_000_000
+#: Raw bytes `defining_modules` keeps between calls, so repeated questions do not re-read the tree.
+_RAW_CACHE_BUDGET = 64_000_000
+#: Directories the full scan never enters (lookups follow Python and ignore this list).
+_SKIP_DIRS = frozenset(
+    {"__pycache__", "node_modules", "build", "dist", "site-packages", "venv"}
+)
+#: Attributes every module object has, whatever its source says.
+_MODULE_ATTRIBUTES = frozenset(
+    {"__name__", "__doc__", "__file__", "__loader__", "__package__", "__spec__", "__builtins__", "__cached__", "__dict__"}
+)
+_EXTENSION_SUFFIXES = (".so", ".pyd")
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    name: str  # dotted, e.g. "app.db.clickhouse"
+    path: Path | None  # the .py / __init__.py file; None for a namespace package directory
+    is_package: bool
+    defined: frozenset[str]  # names bound at module top level, plus submodule names for packages
+    definitions: frozenset[str]  # the subset *defined* here (def/class/assignment), not merely imported
+    exports: tuple[str, ...]  # __all__ entries when __all__ is a literal list/tuple of strings
+    open_namespace: bool  # any name may exist here: callers must not report missing names
+    location: dict[str, int] = field(default_factory=dict, hash=False, compare=False)  # definition -> 1-based line
+    search_locations: tuple[Path, ...] = field(default=(), hash=False, compare=False)  # a package's __path__
+
+    @property
+    def is_namespace(self) -> bool:
+        return self.is_package and self.path is None
+
+    def has_name(self, name: str) -> bool:
+        """False only when `name` is certainly not an attribute of this module."""
+        return self.open_namespace or name in self.defined
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing one file
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    defined: frozenset[str]
+    definitions: frozenset[str]
+    exports: tuple[str, ...]
+    open_namespace: bool
+    dynamic_path: bool  # assigns `__path__` or writes into `sys.modules`: submodules may live anywhere
+    location: dict[str, int]
+
+
+_UNKNOWN = _Parsed(frozenset(), frozenset(), (), True, True, {})
+
+
+def _parse(raw: bytes, path: Path) -> ast.Module | None:
+    """Decode (PEP 263) and parse one file; None when it is not valid Python. Never executes anything."""
+    try:
+        source = SourceFile.from_bytes(str(path), raw)
+        return ast.parse(source.text, filename=str(path))
+    except (SourceDecodeError, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def _analyse_file(path: Path) -> _Parsed:
+    raw = _read(path)
+    if raw is None:
+        return _UNKNOWN
+    tree = _parse(raw, path)
+    if tree is None:
+        return _UNKNOWN
+    try:
+        return _Binder().run(tree)
+    except (RecursionError, MemoryError):
+        return _UNKNOWN
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
+            return None
+        with open(path, "rb") as handle:
+            return handle.read(_MAX_BYTES + 1)
+    except (OSError, ValueError):
+        return None
+
+
+class _Binder:
+    """Names a module binds at top level, following every compound statement but no nested scope."""
+
+    def __init__(self) -> None:
+        self.defined: set[str] = set()
+        self.location: dict[str, int] = {}  # definitions (non-import bindings) -> first line
+        self.open_namespace = False
+        self.dynamic_path = False
+        self.exports: list[str] = []
+        self.exports_known = True
+        self.exports_seen = False
+        self._fallback_names: list[frozenset[str]] = []  # names the enclosing `try` bodies import
+
+    def run(self, tree: ast.Module) -> _Parsed:
+        self._statements(tree.body)
+        self._global_declarations(tree)
+        self._dynamic_writes(tree)
+        exports = tuple(self.exports) if self.exports_seen and self.exports_known else ()
+        self.defined.update(self.exports)
+        return _Parsed(
+            defined=frozenset(self.defined),
+            definitions=frozenset(self.location),
+            exports=exports,
+            open_namespace=self.open_namespace,
+            dynamic_path=self.dynamic_path,
+            location=dict(self.location),
+        )
+
+    # -- bindings ------------------------------------------------------------------------
+
+    def bind(self, name: str, line: int, *, imported: bool) -> None:
+        self.defined.add(name)
+        if imported:
+            return
+        if name == "__getattr__":
+            self.open_namespace = True
+        if name == "__path__":
+            self.dynamic_path = True
+        if self._fallback_names and name in self._fallback_names[-1]:
+            return  # `except ImportError: name = None` stands in for an import: not where `name` lives
+        self.location.setdefault(name, line)
+
+    def _statements(self, body: Iterable[ast.stmt]) -> None:
+        for statement in body:
+            self._statement(statement)
+
+    def _statement(self, node: ast.stmt) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.bind(node.name, node.lineno, imported=False)
+            for expr in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
+                self._expression(expr)
+        elif isinstance(node, ast.ClassDef):
+            self.bind(node.name, node.lineno, imported=False)
+            for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+                self._expression(expr)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                self.bind(alias.asname or alias.name.split(".")[0], node.lineno, imported=True)
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    self.open_namespace = True
+                else:
+                    self.bind(alias.asname or alias.name, node.lineno, imported=True)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self._try(node)  # type: ignore[arg-type]
+        elif isinstance(node, ast.Match):
+            self._expression(node.subject)
+            for case in node.cases:
+                self._pattern(case.pattern)
+                if case.guard is not None:
+                    self._expression(case.guard)
+                self._statements(case.body)
+        elif type(node).__name__ == "TypeAlias":  # Python 3.12 `type X = ...`
+            self.bind(node.name.id, node.lineno, imported=False)  # type: ignore[attr-defined]
+        else:
+            self._exports(node)
+            for name, value in ast.iter_fields(node):
+                if name in ("body", "orelse", "finalbody") and isinstance(value, list):
+                    self._statements(value)
+                elif isinstance(value, ast.expr):
+                    self._expression(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.expr):
+                            self._expression(item)
+                        elif isinstance(item, ast.withitem):
+                            self._expression(item.context_expr)
+                            if item.optional_vars is not None:
+                                self._expression(item.optional_vars)
+
+    def _try(self, node: ast.Try) -> None:
+        self._statements(node.body)
+        imported = frozenset(_imported_names(node.body))
+        for handler in node.handlers:
+            if handler.type is not None:
+                self._expression(handler.type)
+            # `except E as e` unbinds `e` at the end of the handler: not a module attribute.
+            fallback = catches_import_error(handler)
+            if fallback:
+                self._fallback_names.append(imported)
+            try:
+                self._statements(handler.body)
+            finally:
+                if fallback:
+                    self._fallback_names.pop()
+        self._statements(node.orelse)
+        self._statements(node.finalbody)
+
+    def _pattern(self, pattern: ast.pattern) -> None:
+        for node in ast.walk(pattern):
+            if isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+                self.bind(node.name, node.lineno, imported=False)
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                self.bind(node.rest, node.lineno, imported=False)
+
+    def _expression(self, node: ast.expr) -> None:
+        """Store targets and walrus targets evaluated in module scope (not in lambdas or comprehension targets)."""
+        stack: list[ast.AST] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, ast.Name):
+                if isinstance(current.ctx, ast.Store):
+                    self.bind(current.id, current.lineno, imported=False)
+            elif isinstance(current, ast.NamedExpr):
+                self.bind(current.target.id, current.lineno, imported=False)  # type: ignore[union-attr]
+                stack.append(current.value)
+            elif isinstance(current, ast.Lambda):
+                stack.extend([*current.args.defaults, *(d for d in current.args.kw_defaults if d is not None)])
+            elif isinstance(current, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                # Comprehension targets are local to the comprehension; a walrus inside binds here.
+                elements = [current.key, current.value] if isinstance(current, ast.DictComp) else [current.elt]
+                stack.extend(elements)
+                for generator in current.generators:
+                    stack.append(generator.iter)
+                    stack.extend(generator.ifs)
+            else:
+                stack.extend(ast.iter_child_nodes(current))
+
+    # -- __all__ -------------------------------------------------------------------------
+
+    def _exports(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Assign):
+            if any(_is_name(target, "__all__") for target in node.targets):
+                self._set_exports(node.value, replace=True)
+            elif any(_mentions_all(target) for target in node.targets):
+                self.exports_seen, self.exports_known = True, False
+        elif isinstance(node, ast.AnnAssign) and _is_name(node.target, "__all__"):
+            if node.value is not None:
+                self._set_exports(node.value, replace=True)
+        elif isinstance(node, ast.AugAssign) and _is_name(node.target, "__all__"):
+            self._set_exports(node.value, replace=False)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Attribute) and _is_name(func.value, "__all__"):
+                args = node.value.args
+                if func.attr == "extend" and len(args) == 1:
+                    self._set_exports(args[0], replace=False)
+                elif func.attr == "append" and len(args) == 1:
+                    self._set_exports(ast.List(elts=[args[0]], ctx=ast.Load()), replace=False)
+                else:
+                    self.exports_seen, self.exports_known = True, False
+
+    def _set_exports(self, value: ast.expr, *, replace: bool) -> None:
+        self.exports_seen = True
+        strings = _literal_strings(value)
+        if strings is None:
+            self.exports_known = False
+            return
+        if replace:
+            self.exports = []
+        for item in strings:
+            if item not in self.exports:
+                self.exports.append(item)
+
+    # -- whole-module checks -----------------------------------------------------------------
+
+    def _global_declarations(self, tree: ast.Module) -> None:
+        """`global X` in a function or class body makes X a module name; binding it there defines it."""
+        for scope in ast.walk(tree):
+            if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            declared: set[str] = set()
+            bound: dict[str, tuple[int, bool]] = {}
+            for node in _own_scope(scope):
+                if isinstance(node, ast.Global):
+                    declared.update(node.names)
+                elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    bound.setdefault(node.id, (node.lineno, False))
+                elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                    bound.setdefault(node.target.id, (node.lineno, False))
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not scope:
+                    bound.setdefault(node.name, (node.lineno, False))
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    for alias in node.names:
+                        if alias.name != "*":
+                            name = alias.asname or (alias.name.split(".")[0] if isinstance(node, ast.Import) else alias.name)
+                            bound.setdefault(name, (node.lineno, True))
+            for name in declared:
+                self.defined.add(name)
+                if name in bound:
+                    line, imported = bound[name]
+                    self.bind(name, line, imported=imported)
+
+    def _dynamic_writes(self, tree: ast.Module) -> None:
+        """`globals()[k] = v`, `globals().update(...)`, `sys.modules[...] = ...` anywhere make the namespace open."""
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+                if _is_call_of(node.value, "globals"):
+                    self.open_namespace = True
+                elif _is_sys_modules(node.value):
+                    self.open_namespace = self.dynamic_path = True
+            elif isinstance(node, ast.Attribute) and node.attr in ("update", "setdefault", "__setitem__"):
+                if _is_call_of(node.value, "globals") or _is_call_of(node.value, "vars"):
+                    self.open_namespace = True
+                elif _is_sys_modules(node.value):
+                    self.open_namespace = self.dynamic_path = True
+            elif isinstance(node, ast.Call) and _is_attribute(node.func, "extend_path"):
+                self.dynamic_path = True
+            if isinstance(node, ast.Attribute) and _is_name(node.value, "__path__"):
+                self.dynamic_path = True  # `__path__.append(...)`
+
+
+def _own_scope(scope: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of one function/class body, including nested def/class nodes but not their bodies."""
+    stack: list[ast.AST] = list(getattr(scope, "body", []))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _imported_names(body: list[ast.stmt]) -> Iterator[str]:
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield alias.asname or alias.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    yield alias.asname or alias.name
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _mentions_all(node: ast.AST) -> bool:
+    return any(_is_name(item, "__all__") for item in ast.walk(node))
+
+
+def _is_attribute(node: ast.AST, attr: str) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == attr
+
+
+def _is_call_of(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Call) and _is_name(node.func, name)
+
+
+def _is_sys_modules(node: ast.AST) -> bool:
+    return _is_attribute(node, "modules") and _is_name(node.value, "sys")  # type: ignore[attr-defined]
+
+
+def _literal_strings(node: ast.expr) -> list[str] | None:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [elt.value for elt in node.elts if isinstance(elt, ast.Constant) and isinstance(elt.value, str)]
+        return items if len(items) == len(node.elts) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal_strings(node.left), _literal_strings(node.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The file system, listed once per directory
+
+
+@dataclass(frozen=True)
+class _Listing:
+    files: frozenset[str]
+    dirs: frozenset[str]
+
+
+_EMPTY = _Listing(frozenset(), frozenset())
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """Where a module lives: a file (module or package __init__), or namespace portions."""
+
+    name: str
+    origin: Path | None  # the file; None for a namespace package
+    locations: tuple[Path, ...]  # submodule search locations; () for a plain module
+    kind: str  # "source" | "extension" | "unknown"
+
+    @property
+    def is_package(self) -> bool:
+        return bool(self.locations)
+
+
+def _norm(path: Path | str) -> Path:
+    return Path(os.path.abspath(os.fspath(path)))
+
+
+def _module_stem(filename: str) -> tuple[str, str] | None:
+    """`x.py` -> ("x", "source"); `x.cpython-311-x86_64-linux-gnu.so` / `x.pyd` -> ("x", "extension")."""
+    if filename.endswith(".py"):
+        return filename[:-3], "source"
+    if filename.endswith(_EXTENSION_SUFFIXES):
+        return filename.split(".", 1)[0], "extension"
+    if filename.endswith(".pyc"):
+        return filename[:-4], "unknown"
+    return None
+
+
+class ModuleIndex:
+    """Statically answers "does this first-party module exist, and what does it define?"."""
+
+    def __init__(self, roots: Sequence[Path], *, installed: Container[str] = ()) -> None:
+        """`roots`: search roots in order, like `sys.path`.
+
+        `installed`: top-level import names known to be installed (declared
+        dependencies, say). A regular package anywhere on `sys.path` beats a
+        namespace package, so a bare directory named like one (an `alembic/`
+        migrations folder) is not that module, and not first-party.
+        """
+        self.roots: tuple[Path, ...] = tuple(_unique(_norm(root) for root in roots))
+        self._installed = installed
+        self._listings: dict[Path, _Listing] = {}
+        self._specs: dict[tuple[tuple[Path, ...], str], _Spec | None] = {}
+        self._parsed: dict[Path, _Parsed] = {}
+        self._infos: dict[tuple[str, Path | None, tuple[Path, ...]], ModuleInfo] = {}
+        self._basedirs: dict[Path, Path] = {}
+        self._scan: list[tuple[str, Path]] | None = None
+        self._raw: dict[Path, bytes] = {}
+        self._raw_size = 0
+        self._defining: dict[str, list[str]] = {}
+
+    @classmethod
+    def for_project(
+        cls, project_root: Path, *, extra_roots: Sequence[Path] = (), installed: Container[str] = ()
+    ) -> ModuleIndex:
+        """Roots: the project root, its `src/` if any, then `extra_roots` (see `pytest_roots`)."""
+        project_root = _norm(project_root)
+        roots = [project_root]
+        if (project_root / "src").is_dir():
+            roots.append(project_root / "src")
+        roots += [_norm(root) for root in extra_roots]
+        return cls(roots, installed=installed)
+
+    # -- public questions ----------------------------------------------------------------
+
+    def is_first_party(self, module: str, *, importer: Path | None = None) -> bool:
+        top = module.lstrip(".").split(".")[0]
+        return bool(top) and self._spec(top, self._roots_for(importer)) is not None
+
+    def find(self, module: str, *, importer: Path | None = None) -> ModuleInfo | None:
+        """The module as the tree defines it; None when it does not exist in the tree."""
+        if not module or module.startswith("."):
+            return None
+        roots = self._roots_for(importer)
+        spec = self._spec(module, roots)
+        if spec is None:
+            return self._unknown_child(module, roots)
+        return self._info(spec)
+
+    def has_submodule(self, module: str, name: str, *, importer: Path | None = None) -> bool:
+        """Whether `module.name` is a module; True when `module`'s package path is dynamic (unknowable)."""
+        roots = self._roots_for(importer)
+        parent = self._spec(module, roots)
+        if parent is None or not parent.is_package:
+            return False
+        if self._spec(f"{module}.{name}", roots) is not None:
+            return True
+        return self._is_dynamic(parent)
+
+    def defining_modules(self, name: str, candidates: Iterable[str] | None = None) -> list[str]:
+        """First-party modules that define `name` (def/class/assignment, not import), sorted."""
+        if candidates is not None:
+            found = set()
+            for candidate in candidates:
+                info = self.find(candidate)
+                if info is not None and name in info.definitions:
+                    found.add(info.name)
+            return sorted(found)
+        cached = self._defining.get(name)
+        if cached is not None:
+            return list(cached)
+        needle = name.encode("utf-8")
+        found = set()
+        for dotted, path in self._all_modules():
+            raw = self._raw.get(path)
+            if raw is None:
+                raw = _read(path)
+                if raw is None:
+                    continue
+                if self._raw_size + len(raw) <= _RAW_CACHE_BUDGET:
+                    self._raw[path] = raw
+                    self._raw_size += len(raw)
+            if needle not in raw and name.isascii():
+                continue
+            if name in self._parsed_file(path).definitions:
+                found.add(dotted)
+        result = sorted(found)
+        self._defining[name] = result
+        return list(result)
+
+    def resolve_relative(self, importer: Path, module: str | None, level: int) -> str | None:
+        """`from ..x import y` in `importer` -> "pkg.x"; None when it climbs out of the top-level package."""
+        if level <= 0:
+            return module or None
+        importer = _norm(importer)
+        name = self.module_name_of(importer) or self._basedir_name(importer)
+        if name is None:
+            return None
+        package = name if importer.name == "__init__.py" else name.rpartition(".")[0]
+        parts = package.split(".") if package else []
+        if level - 1 >= len(parts):
+            return None
+        base = parts[: len(parts) - (level - 1)]
+        if module:
+            base += module.split(".")
+        return ".".join(base)
+
+    def module_name_of(self, path: Path) -> str | None:
+        """The dotted name of a file under one of the roots (the innermost root whose name finds this file)."""
+        path = _norm(path)
+        candidates: list[tuple[int, str]] = []
+        for root in self.roots:
+            name = _dotted(path, root)
+            if name is not None:
+                candidates.append((len(root.parts), name))
+        candidates.sort(key=lambda item: -item[0])
+        for _depth, name in candidates:
+            spec = self._spec(name, self.roots)
+            if spec is not None and spec.origin is not None and _same_file(spec.origin, path):
+                return name
+        return candidates[0][1] if candidates else None
+
+    def basedir(self, path: Path) -> Path:
+        """pytest's "prepend" basedir of a file: the first ancestor directory without an `__init__.py`."""
+        directory = _norm(path).parent
+        cached = self._basedirs.get(directory)
+        if cached is None:
+            current = directory
+            while "__init__.py" in self._listing(current).files and current.parent != current:
+                current = current.parent
+            cached = self._basedirs[directory] = current
+        return cached
+
+    # -- lookup ----------------------------------------------------------------------------
+
+    def _roots_for(self, importer: Path | None) -> tuple[Path, ...]:
+        if importer is None:
+            return self.roots
+        basedir = self.basedir(importer)
+        return self.roots if basedir in self.roots else (*self.roots, basedir)
+
+    def _listing(self, directory: Path) -> _Listing:
+        listing = self._listings.get(directory)
+        if listing is None:
+            files: set[str] = set()
+            dirs: set[str] = set()
+            try:
+                with os.scandir(directory) as entries:
+                    for entry in entries:
+                        try:
+                            if entry.is_dir():
+                                dirs.add(entry.name)
+                            elif entry.is_file():
+                                files.add(entry.name)
+                        except OSError:
+                            continue
+            except (OSError, ValueError):
+                pass
+            listing = self._listings[directory] = _Listing(frozenset(files), frozenset(dirs)) if files or dirs else _EMPTY
+        return listing
+
+    def _spec(self, module: str, roots: tuple[Path, ...]) -> _Spec | None:
+        key = (roots, module)
+        if key in self._specs:
+            return self._specs[key]
+        parent_name, _, tail = module.rpartition(".")
+        spec: _Spec | None = None
+        if all(part.isidentifier() for part in module.split(".")):
+            if parent_name:
+                parent = self._spec(parent_name, roots)
+                if parent is not None and parent.is_package:
+                    spec = self._find_in(module, tail, parent.locations)
+            else:
+                spec = self._find_in(module, tail, roots)
+                if spec is not None and spec.origin is None and self._shadowed(module):
+                    spec = None
+        self._specs[key] = spec
+        return spec
+
+    def _shadowed(self, top: str) -> bool:
+        """A regular module outside the tree (builtin, frozen, stdlib, installed) beats a namespace package."""
+        if top in sys.builtin_module_names or top in sys.stdlib_module_names or top in self._installed:
+            return True
+        return FrozenImporter.find_spec(top) is not None  # looks the name up, imports nothing
+
+    def _find_in(self, module: str, tail: str, locations: Iterable[Path]) -> _Spec | None:
+        portions: list[Path] = []
+        for location in locations:
+            listing = self._listing(location)
+            is_dir = tail in listing.dirs
+            if is_dir:
+                package_dir = location / tail
+                inner = self._listing(package_dir)
+                init = _init_file(inner)
+                if init is not None:
+                    return _Spec(module, package_dir / init[0], (package_dir,), init[1])
+            module_file = _module_file(listing, tail)
+            if module_file is not None:
+                return _Spec(module, location / module_file[0], (), module_file[1])
+            if is_dir:
+                portions.append(location / tail)
+        if portions:
+            return _Spec(module, None, tuple(_unique(portions)), "namespace")
+        return None
+
+    def _unknown_child(self, module: str, roots: tuple[Path, ...]) -> ModuleInfo | None:
+        """A missing submodule of a module whose path is dynamic might exist: an open, unknown module."""
+        parent_name = module.rpartition(".")[0]
+        while parent_name:
+            parent = self._spec(parent_name, roots)
+            if parent is not None:
+                if self._is_dynamic(parent):
+                    return ModuleInfo(module, None, False, frozenset(), frozenset(), (), True)
+                return None
+            parent_name = parent_name.rpartition(".")[0]
+        return None
+
+    def _is_dynamic(self, spec: _Spec) -> bool:
+        if spec.origin is None:
+            return False
+        if spec.kind != "source":
+            return True
+        return self._parsed_file(spec.origin).dynamic_path
+
+    # -- module information ------------------------------------------------------------------
+
+    def _parsed_file(self, path: Path) -> _Parsed:
+        parsed = self._parsed.get(path)
+        if parsed is None:
+            parsed = self._parsed[path] = _analyse_file(path)
+        return parsed
+
+    def _info(self, spec: _Spec) -> ModuleInfo:
+        key = (spec.name, spec.origin, spec.locations)
+        info = self._infos.get(key)
+        if info is not None:
+            return info
+        submodules: set[str] = set()
+        for location in spec.locations:
+            submodules |= self._submodule_names(location)
+        implicit = _MODULE_ATTRIBUTES | ({"__path__"} if spec.is_package else set())
+        if spec.origin is None:
+            parsed = _Parsed(frozenset(), frozenset(), (), False, False, {})
+        elif spec.kind != "source":
+            parsed = _UNKNOWN
+        else:
+            parsed = self._parsed_file(spec.origin)
+        info = ModuleInfo(
+            name=spec.name,
+            path=spec.origin,
+            is_package=spec.is_package,
+            defined=frozenset(parsed.defined | submodules | implicit),
+            definitions=parsed.definitions,
+            exports=parsed.exports,
+            open_namespace=parsed.open_namespace,
+            location=dict(parsed.location),
+            search_locations=spec.locations,
+        )
+        self._infos[key] = info
+        return info
+
+    def _submodule_names(self, directory: Path) -> set[str]:
+        listing = self._listing(directory)
+        names = {name for name in listing.dirs if name.isidentifier() and name != "__pycache__"}
+        for filename in listing.files:
+            stem = _module_stem(filename)
+            if stem is not None and stem[0].isidentifier() and stem[0] != "__init__":
+                names.add(stem[0])
+        return names
+
+    def _basedir_name(self, path: Path) -> str | None:
+        return _dotted(path, self.basedir(path))
+
+    # -- the full scan ----------------------------------------------------------------------
+
+    def _all_modules(self) -> list[tuple[str, Path]]:
+        """(dotted name, .py file) for every importable first-party source file, each file once."""
+        if self._scan is not None:
+            return self._scan
+        modules: dict[Path, str] = {}
+        for root in self.roots:
+            inner_roots = {other for other in self.roots if other != root and root in other.parents}
+            for path in self._walk(root, inner_roots):
+                if path in modules:
+                    continue
+                name = _dotted(path, root)
+                if name is None:
+                    continue
+                spec = self._spec(name, self.roots)
+                if spec is not None and spec.origin is not None and _same_file(spec.origin, path):
+                    modules[path] = name
+        self._scan = sorted(((name, path) for path, name in modules.items()), key=lambda item: item[0])
+        return self._scan
+
+    def _walk(self, root: Path, skip: set[Path]) -> Iterator[Path]:
+        stack = [root]
+        visited: set[tuple[int, int]] = set()
+        while stack:
+            directory = stack.pop()
+            try:
+                info = os.stat(directory)
+            except OSError:
+                continue
+            key = (info.st_dev, info.st_ino)
+            if key in visited:  # a symlink loop, or two links to one directory
+                continue
+            visited.add(key)
+            listing = self._listing(directory)
+            if directory != root and "pyvenv.cfg" in listing.files:
+                continue
+            for filename in sorted(listing.files):
+                if filename.endswith(".py") and filename[:-3].isidentifier():
+                    yield directory / filename
+            for name in sorted(listing.dirs, reverse=True):
+                child = directory / name
+                if name.isidentifier() and name not in _SKIP_DIRS and child not in skip:
+                    stack.append(child)
+
+
+def pytest_roots(config: PytestConfig) -> list[Path]:
+    """The extra roots a pytest config puts on `sys.path`: its rootdir, then `pythonpath` entries."""
+    roots = [config.rootdir]
+    pythonpath = config.options.get("pythonpath")
+    if isinstance(pythonpath, str):
+        pythonpath = pythonpath.split()
+    if isinstance(pythonpath, (list, tuple)):
+        roots += [config.rootdir / str(entry) for entry in pythonpath]
+    return [_norm(root) for root in roots]
+
+
+def _init_file(listing: _Listing) -> tuple[str, str] | None:
+    """The `__init__` file that makes a directory a regular package, in FileFinder's suffix order."""
+    for filename in sorted(listing.files):
+        if filename.startswith("__init__.") and filename.endswith(_EXTENSION_SUFFIXES):
+            return filename, "extension"
+    if "__init__.py" in listing.files:
+        return "__init__.py", "source"
+    if "__init__.pyc" in listing.files:
+        return "__init__.pyc", "unknown"
+    return None
+
+
+def _module_file(listing: _Listing, tail: str) -> tuple[str, str] | None:
+    prefix = tail + "."
+    for filename in sorted(listing.files):
+        if filename.startswith(prefix) and filename.endswith(_EXTENSION_SUFFIXES):
+            middle = filename[len(prefix) : -len(".so" if filename.endswith(".so") else ".pyd")]
+            if middle == "" or "." not in middle:  # `x.so`, `x.pyd`, `x.cpython-311-x86_64-linux-gnu.so`
+                return filename, "extension"
+    if prefix + "py" in listing.files:
+        return prefix + "py", "source"
+    if prefix + "pyc" in listing.files:
+        return prefix + "pyc", "unknown"
+    return None
+
+
+def _dotted(path: Path, root: Path) -> str | None:
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        return None
+    parts = list(relative.parts)
+    if not parts or not parts[-1].endswith(".py"):
+        return None
+    parts[-1] = parts[-1][:-3]
+    if parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts)
+
+
+def _same_file(left: Path, right: Path) -> bool:
+    if left == right:
+        return True
+    try:
+        return os.path.samefile(left, right)
+    except OSError:
+        return False
+
+
+def _unique(items: Iterable[Path]) -> list[Path]:
+    seen: list[Path] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
