@@ -203,7 +203,7 @@ class UnresolvedModule(Rule):
     NAME = "unresolved-module"
     SUMMARY = "An import names a first-party module that does not exist in the tree."
     SEVERITY = Severity.ERROR
-    FIX = "none"
+    FIX = "unsafe"
     TOKENS = IMPORT_TOKENS
     NEEDS_IMPORTS = True
     WHAT_IT_DOES = """
@@ -218,28 +218,57 @@ and is not reported.
     WHY = "pytest fails to collect the module with `ModuleNotFoundError`, and every test in it is lost."
     EXAMPLE = "from app.db.clickhouse_client import ClickHouseClient  # the module was deleted\n"
     USE_INSTEAD = "from app.db.clickhouse import ClickHouseClient\n"
-    FIX_SAFETY = "There is no automatic fix for a missing module; GP303 and GP301 fix moved names."
+    FIX_SAFETY = """
+For `from M import A, B` where M is gone and each name is defined (not merely re-imported)
+in exactly one first-party module, the fix imports each name from there. It is unsafe: a
+same-named class elsewhere may not be the one the test meant. `import M` has no fix; names
+the registry moves are GP301 findings instead.
+"""
     VALID = (
         valid("import app.core.env\nimport json\nimport pytest\n", files=APP_FILES),
         valid("try:\n    import app.gone\nexcept ImportError:\n    pass\n", files=APP_FILES),
     )
     INVALID = (
         invalid("import app.gone\n", files=APP_FILES),
+        invalid(
+            "from app.gone import get_env\n",
+            fixed="from shared.env import get_env\n",
+            files={**APP_FILES, "pyproject.toml": ""},
+            unsafe_fixes=True,
+        ),
         invalid("def test_a():\n    from app.nothing import x\n", files=APP_FILES),
     )
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
         index = ctx.project.module_index
-        reported: set[tuple[int, str]] = set()
+        missing: dict[tuple[int, str], list[ResolvedImport]] = {}
         for item in _checked_imports(ctx):
-            if index.find(item.module, importer=ctx.path) is not None:
-                continue
-            if (item.fact.line, item.module) in reported:
-                continue
-            reported.add((item.fact.line, item.module))
-            span = item.span if not item.fact.is_from else Span(item.fact.line, item.fact.column, item.fact.line, item.fact.column + 4)
-            message = f"module `{item.module}` does not exist in the project"
-            yield ctx.finding(self, span, message, statement_line=item.fact.line)
+            if index.find(item.module, importer=ctx.path) is None:
+                missing.setdefault((item.fact.line, item.module), []).append(item)
+        for (_, module), items in missing.items():
+            first = items[0]
+            if first.fact.is_from:
+                span = Span(first.fact.line, first.fact.column, first.fact.line, first.fact.column + 4)
+            else:
+                span = first.span
+            message = f"module `{module}` does not exist in the project"
+            fix = None
+            if first.fact.is_from:
+                homes = [(item, defining_module(ctx, item.imported.name, exclude=module)) for item in items]
+                if all(home for _, home in homes) and all(item.imported.name != "*" for item in items):
+                    message += "; " + ", ".join(f"`{item.imported.name}` is defined in `{home}`" for item, home in homes)
+                    fix = Fix(
+                        Applicability.UNSAFE,
+                        "import each name from the module that defines it",
+                        tuple(op for item, home in homes for op in _move_from_fix(item, home, item.imported.name, Applicability.UNSAFE).operations),
+                    )
+            yield ctx.finding(self, span, message, fix=fix, statement_line=first.fact.line)
+
+
+def defining_module(ctx: FileContext, name: str, *, exclude: str) -> str | None:
+    """The one first-party module that defines `name` (not merely re-imports it), if exactly one does."""
+    candidates = [module for module in ctx.project.module_index.defining_modules(name) if module != exclude]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 class UnresolvedName(Rule):
