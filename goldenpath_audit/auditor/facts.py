@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from goldenpath_audit.auditor.findings import Position, TextEdit
 from goldenpath_audit.auditor.import_facts import Definition, ImportFact, collect_imports
@@ -86,6 +86,8 @@ class FileFacts:
     # Import audit facts (see import_facts.py); empty unless requested.
     imports: list[ImportFact] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
+    # Facts of rule families with their own collectors (Rule.FACTS_KEY -> data).
+    extra: dict[str, object] = field(default_factory=dict)
 
     def calls_to(self, qualnames: Iterable[str]) -> list[CallFact]:
         wanted = set(qualnames)
@@ -104,6 +106,7 @@ def extract_facts(
     *,
     markers: bool = False,
     imports: bool = False,
+    collectors: tuple[tuple[str, Callable[[ast.Module, SourceFile], object]], ...] = (),
 ) -> FileFacts:
     """Everything the enabled rules need from one parsed file.
 
@@ -118,6 +121,8 @@ def extract_facts(
         _module_marker_facts(tree, source, facts)
     if imports:
         facts.imports, facts.definitions = collect_imports(tree, source)
+    for key, collect in collectors:
+        facts.extra[key] = collect(tree, source)
     return facts
 
 

@@ -42,6 +42,7 @@ class RunPlan:
     modules: frozenset[str]
     markers: bool = False
     imports: bool = False
+    collectors: tuple = ()
     # With only token-less rules enabled (`--select GP001`), every file is parsed.
     parse_all: bool = False
 
@@ -57,6 +58,7 @@ class RunPlan:
             modules=modules,
             markers=any(rule.NEEDS_MARKERS for rule in rules),
             imports=any(rule.NEEDS_IMPORTS for rule in rules),
+            collectors=tuple({rule.FACTS_KEY: type(rule).collect for rule in rules if rule.FACTS_KEY}.items()),
             parse_all=not tokens and bool(rules),
         )
 
@@ -159,7 +161,9 @@ class Runner:
         facts: FileFacts | None = None
         try:
             source = SourceFile.from_bytes(self.project.display_path(path), path.read_bytes())
-            facts = extract_facts(parse(source), source, self.plan.modules, markers=True, imports=True)
+            facts = extract_facts(
+                parse(source), source, self.plan.modules, markers=True, imports=True, collectors=self.plan.collectors
+            )
         except (OSError, SourceDecodeError, SyntaxProblem, RecursionError, MemoryError):
             facts = None
         self._facts[path] = facts
@@ -184,7 +188,12 @@ class Runner:
         facts: FileFacts | None = None
         try:
             facts = extract_facts(
-                parse(source), source, self.plan.modules, markers=self.plan.markers, imports=self.plan.imports
+                parse(source),
+                source,
+                self.plan.modules,
+                markers=self.plan.markers,
+                imports=self.plan.imports,
+                collectors=self.plan.collectors,
             )
             self._facts[path] = facts
             findings = self._run_rules(path, source, facts)

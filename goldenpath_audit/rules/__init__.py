@@ -5,6 +5,7 @@ To add a rule family, add a module here and list its classes in `_FAMILIES`.
 
 from __future__ import annotations
 
+from goldenpath_audit.rules import pytest_asyncio_rules, websockets_arguments, websockets_connection, websockets_legacy
 from goldenpath_audit.rules.base import Rule
 from goldenpath_audit.rules.imports import SsotDuplicate, SsotImport, UnresolvedModule, UnresolvedName
 from goldenpath_audit.rules.pytest_markers import (
@@ -29,6 +30,11 @@ _FAMILIES: tuple[type[Rule], ...] = (
     UnresolvedModule,
     UnresolvedName,
     SsotDuplicate,
+    # Families that export their rules as RULES.
+    *websockets_legacy.RULES,
+    *websockets_arguments.RULES,
+    *websockets_connection.RULES,
+    *pytest_asyncio_rules.RULES,
 )
 
 ALL_RULES: dict[str, type[Rule]] = {rule.CODE: rule for rule in sorted(_FAMILIES, key=lambda r: r.CODE)}

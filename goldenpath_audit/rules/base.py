@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING, ClassVar, Iterable
 from goldenpath_audit.auditor.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    import ast
+
     from goldenpath_audit.auditor.context import FileContext, RunContext
+    from goldenpath_audit.auditor.source import SourceFile
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ class Rule:
     NEEDS_MARKERS: ClassVar[bool] = False
     # True when the rule needs import statements and top-level definitions.
     NEEDS_IMPORTS: ClassVar[bool] = False
+    # A rule family with facts of its own names a key here and implements
+    # `collect`; the engine calls it once per parsed file (shared by the family)
+    # and stores the plain-data result in `FileFacts.extra[FACTS_KEY]`.
+    FACTS_KEY: ClassVar[str | None] = None
 
     # Documentation under ruff's headings (Markdown).
     WHAT_IT_DOES: ClassVar[str] = ""
@@ -79,6 +86,11 @@ class Rule:
 
     VALID: ClassVar[tuple[Example, ...]] = ()
     INVALID: ClassVar[tuple[Example, ...]] = ()
+
+    @classmethod
+    def collect(cls, tree: "ast.Module", source: "SourceFile") -> object:
+        """Family-specific facts of one file: plain data only (strings, numbers, tuples, dataclasses)."""
+        return None
 
     def check(self, ctx: "FileContext") -> Iterable[Finding]:
         """Findings for one file, from its facts and the project facts."""
