@@ -20,6 +20,15 @@ imported from the package that only a submodule defines (GP303, unsafe), and a
 hand-rolled copy of `WebSocketManager` in the test helpers (GP304, warning).
 `tests/unit/test_message_router.py` imports the package correctly and stays silent.
 
+The suite runs pytest-asyncio in strict mode and still has websockets-14 and
+pytest-asyncio-1.0 migration debt: the legacy client compat module (GP102, safe),
+and `tests/legacy/test_legacy_echo_server.py`, a legacy `websockets.server.serve`
+fixture with a two-argument handler (GP102 unsafe, GP107), a `WebSocketClientProtocol`
+annotation (GP103), `timeout=` / `loop=` (GP104), `InvalidStatusCode` with
+`e.status_code` (GP105), `ws.open` / `ws.request_headers` (GP106), an `event_loop`
+request (GP207) and `asyncio(scope=...)` (GP208); the tenant module's tests have
+no `asyncio` marker (GP206).
+
 The demo is copied to tmp_path and the CLI runs with the copy as its working
 directory, so the demo's own `[tool.goldenpath-audit]` table governs it and the
 checkout is never modified.
@@ -45,6 +54,7 @@ TENANT = "tests/integration/test_tenant_routing.py"
 STREAMING = "tests/e2e/test_chat_streaming.py"
 TOOLS = "tests/e2e/test_agent_tools_flow.py"
 LEGACY = "tests/legacy/test_legacy_client_compat.py"
+ECHO = "tests/legacy/test_legacy_echo_server.py"
 RECONNECT = "tests/integration/agent_golden_path/test_agent_reconnect.py"
 HISTORY = "tests/integration/agent_golden_path/test_agent_session_history.py"
 GATEWAY = "tests/integration/test_aiohttp_gateway.py"
@@ -71,11 +81,27 @@ SAFE_MARKERS = {
 SAFE_IMPORTS = {
     (MANAGER, 6, 53, "GP301"),  # agent_platform.websocket.WebSocketManager: the registry's deprecated path
 }
-SAFE = SAFE_GP101 | SAFE_MARKERS | SAFE_IMPORTS
+SAFE_MIGRATIONS = {
+    (LEGACY, 14, 31, "GP102"),  # from websockets.client import connect: moved to websockets.asyncio.client
+    (LEGACY, 34, 16, "GP102"),  # websockets.legacy.client.connect(...) through an attribute chain
+    (ECHO, 15, 31, "GP103"),  # WebSocketClientProtocol, used only as an annotation
+    (ECHO, 47, 95, "GP104"),  # timeout= -> close_timeout=
+    (ECHO, 64, 95, "GP104"),  # loop= deleted
+}
+SAFE = SAFE_GP101 | SAFE_MARKERS | SAFE_IMPORTS | SAFE_MIGRATIONS
 UNSAFE = {
     (STREAMING, 40, 9, "GP101"),  # the headers literal sets User-Agent
     (TENANT, 10, 26, "GP202"),  # intergration -> integration changes `-m integration` runs
     (MANAGER, 6, 38, "GP303"),  # MessageRouter: only agent_platform.websocket.router defines it
+    (TENANT, 20, 11, "GP206"),  # strict mode, no asyncio marker: the fix makes the test start running
+    (TENANT, 35, 11, "GP206"),
+    (ECHO, 16, 35, "GP105"),  # InvalidStatusCode: unsafe while websockets>=13.0 allows 13.x
+    (ECHO, 58, 12, "GP105"),  # except InvalidStatusCode as e: e.status_code
+    (ECHO, 17, 31, "GP102"),  # websockets.server.serve: two-argument handler, legacy process_request
+    (ECHO, 35, 16, "GP107"),  # handler `echo(ws, path)`: a TODO comment above the serve() statement
+    (ECHO, 48, 16, "GP106"),  # ws.open on a websockets.connect binding (unsafe while 13.x is allowed)
+    (ECHO, 49, 16, "GP106"),  # ws.request_headers
+    (ECHO, 62, 22, "GP208"),  # asyncio(scope=...): unsafe while pytest-asyncio>=0.23 allows 0.23
 }
 NO_FIX = {
     (TENANT, 26, 9, "GP101"),  # passes both extra_headers and additional_headers
@@ -83,17 +109,40 @@ NO_FIX = {
     (HISTORY, 16, 2, "GP204"),  # @pytest.mark.usefixtures on the `session` fixture
     (MANAGER, 7, 1, "GP302"),  # agent_platform.sessions.store does not exist
     (FAKES, 8, 1, "GP304"),  # a second WebSocketManager class (a warning)
+    (ECHO, 63, 51, "GP207"),  # requests the event_loop fixture pytest-asyncio 1.0 removed
 }
 ALL = SAFE | UNSAFE | NO_FIX
 # The safe GP301 fix splits line 6 of MANAGER in two, so what follows it moves down a line.
 SHIFTED_GP302 = (MANAGER, 8, 1, "GP302")
+# After the unsafe fixes: GP206 adds a decorator above TENANT's line 20; in ECHO the GP106 fix
+# adds `from websockets.protocol import State` and GP107 a TODO line above the serve() statement.
+# The serve() call, moved to the new server by GP102, then shows its legacy process_request (GP107).
+AFTER_UNSAFE = {
+    (PYPROJECT, 28, 6, "GP203"),
+    (HISTORY, 16, 2, "GP204"),
+    (FAKES, 8, 1, "GP304"),
+    SHIFTED_GP302,
+    (TENANT, 27, 9, "GP101"),
+    (ECHO, 37, 16, "GP107"),
+    (ECHO, 37, 44, "GP107"),
+    (ECHO, 65, 51, "GP207"),
+}
 NAMES = {
     "GP101": "websockets-extra-headers",
+    "GP102": "websockets-legacy-import",
+    "GP103": "websockets-legacy-protocol-class",
+    "GP104": "websockets-renamed-argument",
+    "GP105": "websockets-legacy-exception",
+    "GP106": "websockets-legacy-attribute",
+    "GP107": "websockets-server-review",
     "GP201": "unregistered-marker",
     "GP202": "misspelled-marker",
     "GP203": "unused-marker",
     "GP204": "mark-on-fixture",
     "GP205": "pytestmark-tuple",
+    "GP206": "async-test-without-marker",
+    "GP207": "removed-event-loop-fixture",
+    "GP208": "asyncio-marker-scope",
     "GP301": "ssot-import",
     "GP302": "unresolved-module",
     "GP303": "unresolved-name",
@@ -168,7 +217,7 @@ def test_check_reports_exactly_the_intended_findings(demo: Path) -> None:
     }
     assert all(f["name"] == NAMES[f["code"]] for f in report["findings"])
     severities = {f["code"]: f["severity"] for f in report["findings"]}
-    assert severities["GP304"] == "warning"
+    assert severities["GP304"] == severities["GP102"] == severities["GP107"] == "warning"
     assert severities["GP301"] == severities["GP302"] == severities["GP303"] == "error"
 
 
@@ -203,18 +252,27 @@ def test_check_text_summary(demo: Path) -> None:
     assert proc.returncode == 1
     for line in (
         "9  GP101  websockets-extra-headers",
+        "3  GP102  websockets-legacy-import",
+        "1  GP103  websockets-legacy-protocol-class",
+        "2  GP104  websockets-renamed-argument",
+        "2  GP105  websockets-legacy-exception",
+        "2  GP106  websockets-legacy-attribute",
+        "1  GP107  websockets-server-review",
         "3  GP201  unregistered-marker",
         "1  GP202  misspelled-marker",
         "1  GP203  unused-marker",
         "1  GP204  mark-on-fixture",
         "1  GP205  pytestmark-tuple",
+        "2  GP206  async-test-without-marker",
+        "1  GP207  removed-event-loop-fixture",
+        "1  GP208  asyncio-marker-scope",
         "1  GP301  ssot-import",
         "1  GP302  unresolved-module",
         "1  GP303  unresolved-name",
         "1  GP304  ssot-duplicate",
     ):
         assert line in proc.stdout
-    assert "Found 20 findings (12 fixable with `goldenpath-audit fix`, 3 more with `--unsafe-fixes`)." in proc.stdout
+    assert "Found 35 findings (17 fixable with `goldenpath-audit fix`, 12 more with `--unsafe-fixes`)." in proc.stdout
 
 
 def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
@@ -222,7 +280,7 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
 
     first = run_cli(demo, "fix")
     assert first.returncode == 1, first.stdout + first.stderr
-    assert "Fixed 12 findings in 8 files." in first.stdout
+    assert "Fixed 17 findings in 10 files." in first.stdout
     assert "Fixed 3 findings in pyproject.toml (GP201)" in first.stdout
     assert f"Fixed 1 finding in {MANAGER} (GP301)" in first.stdout
 
@@ -234,7 +292,7 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
     assert after.keys() == before.keys()
     changed = {path for path in before if before[path] != after[path]}
     # GP201 findings sit on the uses; their fix edits the config pytest reads.
-    assert changed == {path for path, *_ in SAFE_GP101} | {PYPROJECT, GATEWAY, MANAGER}
+    assert changed == {path for path, *_ in SAFE_GP101} | {PYPROJECT, GATEWAY, MANAGER, LEGACY, ECHO}
 
     # GP301: the deprecated name split out to its canonical module; nothing else moves.
     assert after[MANAGER] == before[MANAGER].replace(MANAGER_IMPORTS, MANAGER_AFTER_SAFE)
@@ -245,13 +303,13 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
     assert after[PYPROJECT].splitlines(keepends=True) == [*old_config[:28], REGISTERED, *old_config[28:]]
     # GP205: the tuple became a list, nothing else changed.
     assert after[GATEWAY] == before[GATEWAY].replace(
-        b"pytestmark = (pytest.mark.integration, pytest.mark.timeout(60))\n",
-        b"pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]\n",
+        b"pytestmark = (pytest.mark.integration, pytest.mark.timeout(60), pytest.mark.asyncio)\n",
+        b"pytestmark = [pytest.mark.integration, pytest.mark.timeout(60), pytest.mark.asyncio]\n",
     )
     assert after[GATEWAY] != before[GATEWAY]
 
     # GP101: the keyword renamed on exactly the reported lines.
-    for path in changed - {PYPROJECT, GATEWAY, MANAGER}:
+    for path in changed - {PYPROJECT, GATEWAY, MANAGER, LEGACY, ECHO}:
         old_lines = before[path].splitlines(keepends=True)
         new_lines = after[path].splitlines(keepends=True)
         assert len(old_lines) == len(new_lines)
@@ -267,7 +325,17 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
 
     # The suppressed call, the lookalikes and the unsafe rename are untouched.
     assert b"extra_headers=auth_headers)  # goldenpath: ignore[GP101]" in after[AUTH]
-    assert after[LEGACY].count(b"extra_headers=") == 2
+    # GP102: the legacy client moved to websockets.asyncio.client, its keyword renamed with it.
+    assert b"extra_headers=" not in after[LEGACY]
+    assert b"from websockets.asyncio.client import connect\n" in after[LEGACY]
+    assert b"async with websockets.asyncio.client.connect(\n" in after[LEGACY]
+    # GP103 / GP104 in ECHO: the annotation's import, timeout= and loop=; the unsafe ones stay.
+    assert b"from websockets.asyncio.client import ClientConnection as WebSocketClientProtocol\n" in after[ECHO]
+    assert b"close_timeout=5) as ws:" in after[ECHO]
+    assert b"loop=" not in after[ECHO]
+    assert b"from websockets.server import serve\n" in after[ECHO]
+    assert b"except InvalidStatusCode as e:" in after[ECHO]
+    assert b'@pytest.mark.asyncio(scope="module")' in after[ECHO]
     assert b"pytestmark = pytest.mark.intergration\n" in after[TENANT]
 
     second = run_cli(demo, "fix")
@@ -279,12 +347,12 @@ def test_fix_applies_safe_fixes_only_and_is_idempotent(demo: Path) -> None:
 def test_unsafe_fixes_also_fix_the_user_agent_call(demo: Path) -> None:
     proc = run_cli(demo, "fix", "--unsafe-fixes")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Fixed 15 findings in 9 files." in proc.stdout
+    assert "Fixed 29 findings in 11 files." in proc.stdout
     assert f"Fixed 2 findings in {MANAGER} (GP301, GP303)" in proc.stdout
 
     code, report = check_json(demo)
     assert code == 1
-    assert keys(report) == NO_FIX - {(MANAGER, 7, 1, "GP302")} | {SHIFTED_GP302}
+    assert keys(report) == AFTER_UNSAFE
     manager = (demo / MANAGER).read_bytes()
     assert manager == (DEMO / MANAGER).read_bytes().replace(MANAGER_IMPORTS, MANAGER_AFTER_UNSAFE)
 

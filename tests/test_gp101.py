@@ -72,7 +72,8 @@ def test_columns_count_characters_not_bytes(project) -> None:
     ],
 )
 def test_never_flags(project, source: str) -> None:
-    assert project({"test_x.py": source}).findings == []
+    # GP102 rightly flags the legacy clients themselves; GP101 must stay quiet.
+    assert project({"test_x.py": source}, select=["GP101"]).findings == []
 
 
 def test_try_import_fallback_resolves_to_the_try_body(project) -> None:

@@ -26,6 +26,17 @@ class Span:
     end_column: int
 
 
+def node_span(source: SourceFile, node: ast.AST) -> Span:
+    """The span of an `ast` node in 1-based lines and character columns."""
+    end_line = node.end_lineno or node.lineno
+    return Span(
+        node.lineno,
+        source.char_column(node.lineno, node.col_offset),
+        end_line,
+        source.char_column(end_line, node.end_col_offset or 0),
+    )
+
+
 def replace_span(span: Span, content: str) -> TextEdit:
     """The textual edit that replaces exactly `span` (for SARIF fixes and previews)."""
     return TextEdit(Position(span.line, span.column), Position(span.end_line, span.end_column), content)
@@ -323,13 +334,7 @@ class _Extractor:
         )
 
     def _span(self, node: ast.expr) -> Span:
-        end_line = node.end_lineno or node.lineno
-        return Span(
-            node.lineno,
-            self.source.char_column(node.lineno, node.col_offset),
-            end_line,
-            self.source.char_column(end_line, node.end_col_offset or 0),
-        )
+        return node_span(self.source, node)
 
 
 def _decorator_target(decorator: ast.expr, scope: Scope) -> str | None:

@@ -76,19 +76,8 @@ class Scope:
 
     def resolve(self, name: str) -> str | None:
         """The qualified name `name` imports in this scope, or None if unknown."""
-        if name in self.globals:
-            return self.module()._lookup_here(name)
-        scope: Scope | None = self
-        first = True
-        while scope is not None:
-            if scope.is_class and not first:
-                scope = scope.parent
-                continue
-            if name in scope.bindings and name not in scope.nonlocals:
-                return scope._lookup_here(name)
-            first = False
-            scope = scope.parent
-        return None
+        owner = binding_scope(name, self)
+        return owner._lookup_here(name) if owner is not None else None
 
     def _lookup_here(self, name: str) -> str | None:
         bindings = self.bindings.get(name)
@@ -100,6 +89,24 @@ class Scope:
             return None
         (target,) = targets
         return target or None
+
+
+def binding_scope(name: str, scope: Scope) -> Scope | None:
+    """The scope whose binding `name` refers to from `scope` (Python's rules), or None."""
+    if name in scope.globals:
+        module = scope.module()
+        return module if name in module.bindings else None
+    current: Scope | None = scope
+    first = True
+    while current is not None:
+        if current.is_class and not first:
+            current = current.parent
+            continue
+        if name in current.bindings and name not in current.nonlocals:
+            return current
+        first = False
+        current = current.parent
+    return None
 
 
 def resolve_expression(node: ast.expr, scope: Scope) -> str | None:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
 import websockets
 
 DEFAULT_WS_URL = "ws://localhost:8000/ws/agent"
@@ -65,7 +66,7 @@ def auth_headers(auth_token: str, thread_id: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def agent_socket(
     agent_ws_url: str, auth_headers: dict[str, str]
 ) -> AsyncIterator[websockets.ClientConnection]:

@@ -11,7 +11,7 @@ import json
 import pytest
 from websockets.asyncio.client import connect
 
-pytestmark = [pytest.mark.e2e, pytest.mark.golden_path]
+pytestmark = [pytest.mark.e2e, pytest.mark.golden_path, pytest.mark.asyncio]
 
 TOOL_PROMPTS = {
     "web_search": "Find the latest release notes for Python 3.13.",

@@ -7,7 +7,7 @@ import json
 import pytest
 from websockets import connect
 
-pytestmark = [pytest.mark.e2e, pytest.mark.golden_path]
+pytestmark = [pytest.mark.e2e, pytest.mark.golden_path, pytest.mark.asyncio]
 
 PROMPT = "Write a haiku about continuous integration."
 

@@ -1,7 +1,6 @@
 """The HTTP gateway's WebSocket proxy, exercised with aiohttp's client.
 
-aiohttp names the argument `headers`; the local `extra_headers` variable is
-just a name and has nothing to do with the websockets client.
+aiohttp calls it `headers`; the local `extra_headers` is not a websockets argument.
 """
 
 from __future__ import annotations
@@ -10,11 +9,12 @@ import json
 
 import aiohttp
 import pytest
+import pytest_asyncio
 
-pytestmark = (pytest.mark.integration, pytest.mark.timeout(60))
+pytestmark = (pytest.mark.integration, pytest.mark.timeout(60), pytest.mark.asyncio)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def http_session():
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         yield session

@@ -11,7 +11,7 @@ import json
 import pytest
 import websockets as ws
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
 
 async def test_valid_token_opens_session(agent_ws_url, auth_token):

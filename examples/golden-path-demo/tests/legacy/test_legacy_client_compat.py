@@ -13,7 +13,7 @@ import pytest
 import websockets.legacy.client
 from websockets.client import connect
 
-pytestmark = [pytest.mark.integration, pytest.mark.legacy]
+pytestmark = [pytest.mark.integration, pytest.mark.legacy, pytest.mark.asyncio]
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 import websockets
 from websockets.exceptions import ConnectionClosedOK, InvalidStatus
 
-pytestmark = [pytest.mark.integration, pytest.mark.golden_path, pytest.mark.agent_golden_path]
+pytestmark = [pytest.mark.integration, pytest.mark.golden_path, pytest.mark.agent_golden_path, pytest.mark.asyncio]
 
 
 async def send_and_wait(ws, content: str) -> dict:

@@ -1,18 +1,18 @@
 """Golden path: multi-turn conversations through the suite's own client helper.
 
-`connect` here is `tests.helpers.ws_client.connect`, a wrapper whose
-`extra_headers` parameter is the suite's own API, not a websockets argument.
+Here `connect` is `tests.helpers.ws_client.connect`: its `extra_headers` is the suite's own API.
 """
 
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 from tests.helpers.ws_client import CRITICAL_EVENTS, AgentSession, connect
 
-pytestmark = [pytest.mark.integration, pytest.mark.golden_path, pytest.mark.agent_golden_path]
+pytestmark = [pytest.mark.integration, pytest.mark.golden_path, pytest.mark.agent_golden_path, pytest.mark.asyncio]
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 @pytest.mark.usefixtures("auth_headers")
 async def session(agent_ws_url, auth_token, thread_id):
     async with connect(agent_ws_url, auth_token, extra_headers={"X-Thread-ID": thread_id}) as ws:

@@ -13,7 +13,7 @@ import json
 import pytest
 import websockets
 
-pytestmark = [pytest.mark.integration, pytest.mark.golden_path, pytest.mark.agent_golden_path]
+pytestmark = [pytest.mark.integration, pytest.mark.golden_path, pytest.mark.agent_golden_path, pytest.mark.asyncio]
 
 RESPONSE_TIMEOUT = 30.0
 
