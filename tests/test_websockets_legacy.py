@@ -149,7 +149,7 @@ def test_attribute_chain_with_an_unmovable_member_has_no_fix(project) -> None:
 @pytest.mark.parametrize(
     ("source", "review"),
     [
-        ("from websockets.client import connect\nconnect(u, loop=lp)\n", "`loop=`"),
+        ("from websockets.client import connect\nconnect(u, read_limit=lp)\n", "`read_limit=`"),
         ("from websockets.client import connect\nconnect(u, **kw)\n", "`**kwargs`"),
         ("from websockets.client import connect\nasync def f(ws):\n    ws.request_headers\n", "`.request_headers`"),
         ("from websockets.server import serve\nasync def h(ws, path):\n    pass\nserve(h, 'x', 0)\n", "handler"),
@@ -162,11 +162,17 @@ def test_review_arguments_make_the_fix_unsafe(project, source: str, review: str)
     assert review in finding.fix.message
 
 
-def test_unsafe_fix_renames_timeout(project, tmp_path: Path) -> None:
-    source = "from websockets.client import connect\nconnect(u, timeout=3, extra_headers=h)\n"
-    assert fix(project, tmp_path, source) == source  # unsafe: not applied by default
-    assert fix(project, tmp_path, source, unsafe=True) == (
+def test_fix_applies_the_gp101_and_gp104_keyword_changes_in_the_same_edit(project, tmp_path: Path) -> None:
+    source = "from websockets.client import connect\nconnect(u, timeout=3, loop=lp, extra_headers=h)\n"
+    assert fix(project, tmp_path, source) == (
         "from websockets.asyncio.client import connect\nconnect(u, close_timeout=3, additional_headers=h)\n"
+    )
+
+
+def test_server_fix_renames_ws_handler(project, tmp_path: Path) -> None:
+    source = "from websockets.server import serve\nasync def h(ws):\n    pass\nserve(ws_handler=h, host='x', port=0)\n"
+    assert fix(project, tmp_path, source) == (
+        "from websockets.asyncio.server import serve\nasync def h(ws):\n    pass\nserve(handler=h, host='x', port=0)\n"
     )
 
 

@@ -68,8 +68,10 @@ CLASS_HOMES = {
 LEGACY_CLASSES = {f"{home}.{name}": name for name, homes in CLASS_HOMES.items() for home in homes}
 
 # Keywords whose meaning changed (GP104's table): a call passing one needs review.
-CLIENT_REVIEW = frozenset({"timeout", "loop", "read_limit", "klass", "create_protocol", "legacy_recv", "origins"})
-SERVER_REVIEW = CLIENT_REVIEW | {"ws_handler", "extra_headers", "process_request", "select_subprotocol"}
+# Keywords that need a human when a legacy call moves to the new implementation
+# (`loop=` and a server's `ws_handler=` are migrated in the same edit instead).
+CLIENT_REVIEW = frozenset({"read_limit", "klass", "create_protocol", "legacy_recv", "origins"})
+SERVER_REVIEW = CLIENT_REVIEW | {"extra_headers", "process_request", "select_subprotocol"}
 # Connection attributes GP106 handles: when the file reads any of them, a move needs review.
 LEGACY_ATTRIBUTES = frozenset({"path", "request_headers", "response_headers", "open", "closed", "host", "port", "secure"})
 
@@ -366,12 +368,13 @@ async def test_stream(uri):
 """
     FIX_SAFETY = """
 The fix moves the import to `websockets.asyncio.client` / `websockets.asyncio.server`
-(keeping the local name) and renames `extra_headers=` to `additional_headers=`
-on client calls, so the migrated call works. It is safe only when no call of the
-moved name passes an argument whose meaning changed (`timeout`, `loop`,
-`read_limit`, `klass`, `create_protocol`, `legacy_recv`, `origins`, and for
-`serve` also `extra_headers`, `process_request`, `select_subprotocol`,
-`ws_handler`), passes `**kwargs`, gives `serve` a handler not known to take one
+(keeping the local name) and, in the same edit, makes the GP101/GP104 keyword
+changes on the moved calls (`extra_headers=` -> `additional_headers=` on clients,
+`timeout=` -> `close_timeout=`, `loop=` removed, `ws_handler=` -> `handler=`), so
+the migrated call works. It is safe only when no call of the moved name passes an
+argument that needs review (`read_limit`, `klass`, `create_protocol`,
+`legacy_recv`, `origins`, and for `serve` also `extra_headers`,
+`process_request`, `select_subprotocol`), passes `**kwargs`, gives `serve` a handler not known to take one
 argument, and the file reads no legacy connection attribute (`ws.path`,
 `ws.request_headers`, `ws.open`, ...). Otherwise it is unsafe. `websockets.auth.*`
 and other `websockets.legacy` names have no fix (they need a redesign, e.g.
@@ -409,11 +412,10 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
             fixed="import websockets.asyncio.client\nwebsockets.asyncio.client.connect(uri)\n",
         ),
         invalid(
-            "from websockets.client import connect\nconnect(uri, timeout=5)\n",
+            "from websockets.client import connect\nconnect(uri, timeout=5, loop=loop)\n",
             fixed="from websockets.asyncio.client import connect\nconnect(uri, close_timeout=5)\n",
-            unsafe_fixes=True,
         ),
-        invalid("from websockets.client import connect\nconnect(uri, timeout=5)\n", fixed=None),
+        invalid("from websockets.client import connect\nconnect(uri, read_limit=2**16)\n", fixed=None),
         invalid("from websockets.auth import basic_auth_protocol_factory\n", fixed=None),
         invalid(
             "from websockets import connect\nconnect(uri, extra_headers=h)\n",
@@ -493,7 +495,14 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
                 elif name == "timeout":
                     operations.append(_rename(span, name, "close_timeout"))
                     edits.append(replace_span(span, "close_timeout"))
-                    review.append("`timeout=` (renamed `close_timeout=`)")
+                elif name == "loop":
+                    # The same removal GP104 makes, so the migrated call works in one edit.
+                    operations.append(
+                        FixOperation(kind="remove_keyword", line=span.line, column=span.column, params=(("name", name),))
+                    )
+                elif name == "ws_handler" and server:
+                    operations.append(_rename(span, name, "handler"))
+                    edits.append(replace_span(span, "handler"))
                 elif name in (SERVER_REVIEW if server else CLIENT_REVIEW):
                     review.append(f"`{name}=`")
             if server and target.endswith("serve") and use.handler_args != 1:
