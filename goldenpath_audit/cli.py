@@ -70,6 +70,10 @@ WebsocketsOption = typer.Option(
     None, "--websockets-version", help="Assume this websockets version (e.g. 14.2 or '>=14') everywhere."
 )
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print findings only: no code frames, no summary.")
+NoCacheOption = typer.Option(False, "--no-cache", help="Parse every file; neither read nor write the facts cache.")
+CacheDirOption = typer.Option(
+    None, "--cache-dir", help="Where to keep the facts cache (default: .goldenpath_cache at the project root)."
+)
 
 
 def _config_start(paths: Optional[list[Path]]) -> Path:
@@ -115,7 +119,10 @@ def _run(
     ignore: Optional[str],
     config: Optional[Path],
     websockets_version: Optional[str],
+    no_cache: bool = False,
+    cache_dir: Optional[Path] = None,
 ) -> tuple[CheckResult, "Runner"]:
+    from goldenpath_audit.auditor.cache import FactsCache, default_cache_dir
     from goldenpath_audit.auditor.runner import Runner
 
     settings = _settings(config, websockets_version, paths)
@@ -123,7 +130,9 @@ def _run(
     try:
         validate_codes(selected, ALL_RULES, origin="--select")
         validate_codes(ignored, ALL_RULES, origin="--ignore")
-        runner = Runner(settings, Path.cwd(), select=selected or None, ignore=ignored)
+        directory = Path.cwd() / cache_dir if cache_dir is not None else default_cache_dir(settings.project_root)
+        cache = None if no_cache else FactsCache(directory)
+        runner = Runner(settings, Path.cwd(), select=selected or None, ignore=ignored, cache=cache)
     except (SelectionError, ValueError) as exc:
         fail(str(exc))
     targets = [Path.cwd() / path for path in (paths or [Path(".")])]
@@ -149,11 +158,13 @@ def check(
     websockets_version: Optional[str] = WebsocketsOption,
     statistics: bool = typer.Option(False, "--statistics", help="Print counts per rule instead of each finding."),
     quiet: bool = QuietOption,
+    no_cache: bool = NoCacheOption,
+    cache_dir: Optional[Path] = CacheDirOption,
 ) -> None:
     """Report findings; exit 1 when there are any."""
     from goldenpath_audit.auditor.reporters import report
 
-    result, _ = _run(paths, select, ignore, config, websockets_version)
+    result, _ = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir)
     if output_file is not None:
         try:
             with output_file.open("w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
@@ -183,12 +194,14 @@ def fix(
     config: Optional[Path] = ConfigOption,
     websockets_version: Optional[str] = WebsocketsOption,
     quiet: bool = QuietOption,
+    no_cache: bool = NoCacheOption,
+    cache_dir: Optional[Path] = CacheDirOption,
 ) -> None:
     """Apply safe fixes in place, then report what remains."""
     from goldenpath_audit.auditor.fixer import apply_fixes
     from goldenpath_audit.auditor.reporters import report
 
-    result, runner = _run(paths, select, ignore, config, websockets_version)
+    result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir)
     outcome = apply_fixes(result, Path.cwd(), unsafe=unsafe_fixes, write=not diff)
     for error in outcome.errors:
         print(f"error: {error.path}: {error.message}", file=sys.stderr)
@@ -315,6 +328,29 @@ def imports(
         status = f"[{style}]{item.status}[/]" if style else item.status
         table.add_row(item.path, status, str(item.uses), str(len(item.files)))
     console.print(table)
+    raise typer.Exit(EXIT_CLEAN)
+
+
+@app.command()
+def clean(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Where to find the project (default: the current dir)."),
+    config: Optional[Path] = ConfigOption,
+    cache_dir: Optional[Path] = CacheDirOption,
+) -> None:
+    """Remove the facts cache directory."""
+    from goldenpath_audit.auditor.cache import clean as remove_cache, default_cache_dir
+
+    if cache_dir is not None:
+        directory = Path.cwd() / cache_dir
+    else:
+        directory = default_cache_dir(_settings(config, None, paths).project_root)
+    try:
+        removed = remove_cache(directory)
+    except ValueError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot remove {directory}: {exc.strerror or exc}")
+    print(f"Removed {directory}" if removed else f"No cache at {directory}")
     raise typer.Exit(EXIT_CLEAN)
 
 

@@ -184,13 +184,18 @@ def keys(report: dict) -> set[tuple[str, int, int, str]]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file of the tree but the facts cache (check and fix write it; it is not the project)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".goldenpath_cache" not in p.parts
+    }
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     copy = tmp_path / "golden-path-demo"
-    shutil.copytree(DEMO, copy, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    shutil.copytree(DEMO, copy, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".goldenpath_cache"))
     return copy
 
 

@@ -124,7 +124,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts
+        if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts and ".goldenpath_cache" not in p.parts
     }
 
 

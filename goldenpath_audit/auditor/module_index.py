@@ -32,6 +32,9 @@ may exist there, so callers must never report a name as missing from it.
 
 from __future__ import annotations
 
+import functools
+import re
+
 import ast
 import os
 import stat
@@ -530,6 +533,7 @@ class ModuleIndex:
         if cached is not None:
             return list(cached)
         needle = name.encode("utf-8")
+        may_define = _definition_pattern(name)
         found = set()
         for dotted, path in self._all_modules():
             raw = self._raw.get(path)
@@ -540,8 +544,8 @@ class ModuleIndex:
                 if self._raw_size + len(raw) <= _RAW_CACHE_BUDGET:
                     self._raw[path] = raw
                     self._raw_size += len(raw)
-            if needle not in raw and name.isascii():
-                continue
+            if name.isascii() and (needle not in raw or not may_define.search(raw)):
+                continue  # files that only import or use the name (most test files) are never parsed
             if name in self._parsed_file(path).definitions:
                 found.add(dotted)
         result = sorted(found)
@@ -845,3 +849,21 @@ def _unique(items: Iterable[Path]) -> list[Path]:
         if item not in seen:
             seen.append(item)
     return seen
+
+
+@functools.lru_cache(maxsize=256)
+def _definition_pattern(name: str) -> "re.Pattern[bytes]":
+    """Bytes that may bind `name` (def, class, assignment, annotation, for/with/global).
+
+    A superset of real definitions, so the full scan parses only the few files
+    that may define a name, not the many that import or call it.
+    """
+    n = re.escape(name.encode("utf-8"))
+    return re.compile(
+        rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+" + n + rb"\b"
+        rb"|^[ \t]*[\w \t,.*\[\]()]*\b" + n + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
+        rb"|^[ \t]*" + n + rb"[ \t]*:"
+        rb"|\bfor[ \t]+[\w \t,()]*\b" + n + rb"\b"
+        rb"|\bas[ \t]+" + n + rb"\b"
+        rb"|\bglobal\b[^\n]*\b" + n + rb"\b"
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from goldenpath_audit.auditor.cache import CachedSyntaxProblem, CacheEntry, FactsCache, plan_signature
 from goldenpath_audit.auditor.config import Settings
 from goldenpath_audit.auditor.context import FileContext, RunContext
 from goldenpath_audit.auditor.discovery import discover
@@ -43,6 +44,9 @@ class RunPlan:
     markers: bool = False
     imports: bool = False
     collectors: tuple = ()
+    # A family's collector runs only on files holding one of its rules' tokens
+    # (an empty tuple: every parsed file).
+    collector_tokens: dict = field(default_factory=dict)
     # With only token-less rules enabled (`--select GP001`), every file is parsed.
     parse_all: bool = False
 
@@ -59,6 +63,7 @@ class RunPlan:
             markers=any(rule.NEEDS_MARKERS for rule in rules),
             imports=any(rule.NEEDS_IMPORTS for rule in rules),
             collectors=tuple({rule.FACTS_KEY: type(rule).collect for rule in rules if rule.FACTS_KEY}.items()),
+            collector_tokens=_family_tokens(rules),
             parse_all=not tokens and bool(rules),
         )
 
@@ -77,8 +82,18 @@ class FileOutcome:
 
 
 class Runner:
-    def __init__(self, settings: Settings, cwd: Path, *, select: list[str] | None = None, ignore: list[str] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        cwd: Path,
+        *,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        cache: FactsCache | None = None,
+    ):
         self.settings = settings
+        # Facts by content hash (see cache.py); None parses every file every run.
+        self.cache = cache
         self.project = Project(settings, cwd)
         self.plan = RunPlan.build(
             settings,
@@ -91,6 +106,9 @@ class Runner:
         self.checked_facts: dict[Path, FileFacts] = {}
         self.project.read_facts = self.facts_for
         self.project.enabled_codes = frozenset(rule.CODE for rule in self.plan.rules)
+        plan = self.plan
+        self._signature = plan_signature(plan.modules, markers=plan.markers, imports=plan.imports, collectors=plan.collectors)
+        self._full_signature = plan_signature(plan.modules, markers=True, imports=True, collectors=plan.collectors)
 
     def check(self, paths: Sequence[Path]) -> CheckResult:
         result = CheckResult()
@@ -110,6 +128,8 @@ class Runner:
                 suppressions[path] = outcome.suppressions
         self._finalize(result, checked, suppressions)
         self.checked_facts = checked
+        if self.cache is not None:
+            self.cache.save()
         result.sort()
         return result
 
@@ -160,10 +180,9 @@ class Runner:
             return self._facts[path]
         facts: FileFacts | None = None
         try:
-            source = SourceFile.from_bytes(self.project.display_path(path), path.read_bytes())
-            facts = extract_facts(
-                parse(source), source, self.plan.modules, markers=True, imports=True, collectors=self.plan.collectors
-            )
+            raw = path.read_bytes()
+            source = SourceFile.from_bytes(self.project.display_path(path), raw)
+            facts = self._extract(source, raw, self._full_signature, markers=True, imports=True)
         except (OSError, SourceDecodeError, SyntaxProblem, RecursionError, MemoryError):
             facts = None
         self._facts[path] = facts
@@ -187,14 +206,7 @@ class Runner:
         ignored = self._ignored_codes(path)
         facts: FileFacts | None = None
         try:
-            facts = extract_facts(
-                parse(source),
-                source,
-                self.plan.modules,
-                markers=self.plan.markers,
-                imports=self.plan.imports,
-                collectors=self.plan.collectors,
-            )
+            facts = self._extract(source, raw, self._signature, markers=self.plan.markers, imports=self.plan.imports)
             self._facts[path] = facts
             findings = self._run_rules(path, source, facts)
         except SyntaxProblem as problem:
@@ -207,6 +219,33 @@ class Runner:
             findings = [finding for finding in findings if not suppressions.silences(finding)]
         digest = hashlib.sha256(raw).hexdigest() if any(f.fix for f in findings) else None
         return FileOutcome(findings, lines=source.lines, digest=digest, facts=facts, suppressions=suppressions)
+
+    def _extract(self, source: SourceFile, raw: bytes, signature: str, *, markers: bool, imports: bool) -> FileFacts:
+        """Parse and extract, or reuse what the cache holds for these bytes; raises SyntaxProblem."""
+        digest = hashlib.sha256(raw).hexdigest() if self.cache is not None else None
+        if self.cache is not None and digest is not None:
+            entry = self.cache.get(signature, digest)
+            if entry is not None and entry.problem is not None:
+                problem = entry.problem
+                raise SyntaxProblem(problem.line, problem.column, problem.message)
+            if entry is not None and entry.facts is not None:
+                return entry.facts
+        try:
+            tree = parse(source)
+            collectors = tuple(
+                (key, collect)
+                for key, collect in self.plan.collectors
+                if _has_token(raw, self.plan.collector_tokens.get(key, ()))
+            )
+            facts = extract_facts(tree, source, self.plan.modules, markers=markers, imports=imports, collectors=collectors)
+        except SyntaxProblem as problem:
+            if self.cache is not None and digest is not None:
+                cached = CachedSyntaxProblem(problem.line, problem.column, problem.message)
+                self.cache.put(signature, digest, CacheEntry(None, cached))
+            raise
+        if self.cache is not None and digest is not None:
+            self.cache.put(signature, digest, CacheEntry(facts))
+        return facts
 
     def _run_rules(self, path: Path, source: SourceFile, facts: FileFacts) -> list[Finding]:
         ctx = FileContext(path=path, display_path=source.path, facts=facts, project=self.project)
@@ -248,6 +287,22 @@ def _compile_per_file_ignores(table: dict[str, list[str]]) -> list[tuple[object,
         (GitIgnoreSpec.from_lines([pattern]), [code.upper() for code in codes])
         for pattern, codes in table.items()
     ]
+
+
+def _family_tokens(rules: list[Rule]) -> dict[str, tuple[bytes, ...]]:
+    """The union of TOKENS of each fact family's rules; empty when one of them has none."""
+    tokens: dict[str, set[bytes] | None] = {}
+    for rule in rules:
+        if not rule.FACTS_KEY:
+            continue
+        current = tokens.setdefault(rule.FACTS_KEY, set())
+        if current is not None:
+            tokens[rule.FACTS_KEY] = current | set(rule.TOKENS) if rule.TOKENS else None
+    return {key: tuple(sorted(value)) if value else () for key, value in tokens.items()}
+
+
+def _has_token(raw: bytes, tokens: tuple[bytes, ...]) -> bool:
+    return not tokens or any(token in raw for token in tokens)
 
 
 def _read_lines(path: Path) -> list[str] | None:

@@ -1,0 +1,188 @@
+"""A per-file facts cache, so a warm `check` skips parsing unchanged files.
+
+What is cached is what one file's parse produces: its `FileFacts` (or the
+syntax problem that stopped the parse). Findings are never cached: they are
+recomputed every run from the facts, by the rules, against project-level facts
+(config, dependency pins, marker registry, module index) that are read afresh
+each run, so an edited `pyproject.toml` can never leave stale findings behind.
+
+An entry's key is the sha256 of the file's bytes plus a signature of what the
+extraction depended on: the tool version, the Python version (`ast` results
+differ between versions), and the run plan's tracked modules, marker/import
+flags and fact collectors.
+
+Storage is one pickle file per cache directory (`<dir>/v1/facts.pickle`),
+loaded once and written atomically (temp file + `os.replace`) at the end of a
+run. It keeps the entries used in this run plus a bounded number of others. A
+cache file that cannot be read or is not exactly what this version wrote is
+ignored and rebuilt; a cache directory that cannot be written just means the
+run goes without one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from goldenpath_audit import __version__
+from goldenpath_audit.auditor.facts import FileFacts
+
+CACHE_DIR_NAME = ".goldenpath_cache"
+FORMAT = "v1"
+FILE_NAME = "facts.pickle"
+# Entries not used in a run that are kept anyway (other selections, other branches).
+MAX_EXTRA_ENTRIES = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class CachedSyntaxProblem:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """What one file's parse produced: facts, or the syntax problem that stopped it."""
+
+    facts: FileFacts | None
+    problem: CachedSyntaxProblem | None = None
+
+
+def default_cache_dir(project_root: Path) -> Path:
+    return Path(project_root) / CACHE_DIR_NAME
+
+
+@lru_cache(maxsize=1)
+def _environment() -> str:
+    try:
+        from importlib.metadata import version
+
+        libcst = version("libcst")  # decides the "newer Python grammar" syntax message
+    except Exception:  # noqa: BLE001 - any failure just makes the key less specific
+        libcst = "?"
+    return f"{__version__}|{sys.implementation.name}|{sys.version}|libcst {libcst}"
+
+
+def plan_signature(modules: Iterable[str], *, markers: bool, imports: bool, collectors: Iterable[tuple]) -> str:
+    """What extraction depends on besides the file's bytes."""
+    parts = [
+        _environment(),
+        ",".join(sorted(modules)),
+        f"markers={bool(markers)}",
+        f"imports={bool(imports)}",
+        ",".join(
+            f"{key}={getattr(collect, '__module__', '?')}.{getattr(collect, '__qualname__', '?')}"
+            for key, collect in collectors
+        ),
+    ]
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "backslashreplace")).hexdigest()
+
+
+class FactsCache:
+    """Facts by (plan signature, content digest), loaded lazily and saved with `save`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.file = self.directory / FORMAT / FILE_NAME
+        self._stored: dict[tuple[str, str], CacheEntry] | None = None
+        self._used: dict[tuple[str, str], CacheEntry] = {}
+        self._dirty = False
+
+    def _load(self) -> dict[tuple[str, str], CacheEntry]:
+        if self._stored is None:
+            self._stored = _read(self.file)
+        return self._stored
+
+    def get(self, signature: str, digest: str) -> CacheEntry | None:
+        key = (signature, digest)
+        entry = self._used.get(key)
+        if entry is None:
+            entry = self._load().get(key)
+            if entry is not None:
+                self._used[key] = entry
+        return entry
+
+    def put(self, signature: str, digest: str, entry: CacheEntry) -> None:
+        self._used[(signature, digest)] = entry
+        self._dirty = True
+
+    def save(self) -> bool:
+        """Write the used entries plus a bounded number of others; False if it could not."""
+        stored = self._load()
+        if not self._dirty and all(key in stored for key in self._used):
+            return True
+        entries = dict(self._used)
+        for key, entry in stored.items():
+            if len(entries) >= len(self._used) + MAX_EXTRA_ENTRIES:
+                break
+            entries.setdefault(key, entry)
+        try:
+            _write(self.directory, self.file, entries)
+        except Exception:  # noqa: BLE001 - a read-only or full disk: run without a cache
+            return False
+        self._stored = entries
+        self._dirty = False
+        return True
+
+
+def _read(file: Path) -> dict[tuple[str, str], CacheEntry]:
+    """The stored entries, or nothing for a missing, corrupt, foreign or unreadable file."""
+    try:
+        with open(file, "rb") as stream:
+            data = pickle.load(stream)
+    except Exception:  # noqa: BLE001 - EOFError, UnpicklingError, AttributeError, ImportError, OSError...
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != __version__:
+        return {}
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        return {}
+    return {
+        key: entry
+        for key, entry in entries.items()
+        if isinstance(key, tuple)
+        and len(key) == 2
+        and isinstance(entry, CacheEntry)
+        and (entry.facts is None or isinstance(entry.facts, FileFacts))
+    }
+
+
+def _write(directory: Path, file: Path, entries: dict[tuple[str, str], CacheEntry]) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Created by goldenpath-audit: the facts cache.\n*\n", encoding="utf-8")
+    payload = {"format": FORMAT, "version": __version__, "entries": entries}
+    fd, temp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            pickle.dump(payload, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, file)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def clean(directory: Path) -> bool:
+    """Remove a cache directory; False if there was none."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return False
+    # Never delete a directory this tool did not make (`clean --cache-dir .`).
+    foreign = [child.name for child in directory.iterdir() if child.name not in (".gitignore", FORMAT)]
+    if foreign:
+        raise ValueError(f"{directory} does not look like a goldenpath-audit cache (it holds {foreign[0]!r})")
+    shutil.rmtree(directory)
+    return True
