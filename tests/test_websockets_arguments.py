@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+
+from live_server import run_offline, running_server
 
 from conftest import locations
 from goldenpath_audit.auditor.fixer import apply_fixes
@@ -249,37 +247,9 @@ TYPE_ERROR = re.compile(r"^TypeError: \S*create_connection\(\) got an unexpected
 def server():
     if int(websockets.__version__.split(".")[0]) < 14:  # pragma: no cover
         pytest.skip("websockets < 14: websockets.connect is still legacy")
-    from websockets.asyncio.server import serve
+    with running_server() as (uri, _tokens):
+        yield uri
 
-    ready = threading.Event()
-    state: dict = {}
-
-    async def echo(ws):
-        async for message in ws:
-            await ws.send(message)
-
-    async def main():
-        async with serve(echo, "127.0.0.1", 0) as srv:
-            state["port"] = srv.sockets[0].getsockname()[1]
-            state["loop"] = asyncio.get_running_loop()
-            state["stop"] = state["loop"].create_future()
-            ready.set()
-            await state["stop"]
-
-    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
-    thread.start()
-    assert ready.wait(10), "the websockets server did not start within 10 s"
-    try:
-        yield f"ws://127.0.0.1:{state['port']}"
-    finally:
-        state["loop"].call_soon_threadsafe(state["stop"].set_result, None)
-        thread.join(10)
-        assert not thread.is_alive(), "the websockets server did not stop within 10 s"
-
-
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*", "NO_COLOR": "1"}
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
 
 
 @pytest.mark.slow
@@ -288,14 +258,14 @@ def test_fix_makes_timeout_client_connect(server, tmp_path: Path) -> None:
     script = tmp_path / "client.py"
     script.write_text(LIVE_CLIENT)
 
-    before = _run([sys.executable, str(script), server], tmp_path)
+    before = run_offline([sys.executable, str(script), server], tmp_path)
     assert before.returncode == 1
     assert TYPE_ERROR.match(before.stderr.strip().splitlines()[-1]), before.stderr
 
-    fixed = _run([sys.executable, "-m", "goldenpath_audit", "fix", "client.py"], tmp_path)
+    fixed = run_offline([sys.executable, "-m", "goldenpath_audit", "fix", "client.py"], tmp_path)
     assert (fixed.returncode, fixed.stderr) == (0, ""), fixed.stdout
     assert script.read_text() == LIVE_CLIENT.replace("timeout=2,", "close_timeout=2,")
 
-    after = _run([sys.executable, str(script), server], tmp_path)
+    after = run_offline([sys.executable, str(script), server], tmp_path)
     assert after.returncode == 0, after.stderr
     assert after.stdout == "2\nping\n"  # close_timeout honoured by the connection object

@@ -7,14 +7,12 @@ GP105's fix against a real websockets server on 127.0.0.1.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+
+from live_server import run_offline, running_server
 from conftest import locations, run_engine, write_tree
 
 from goldenpath_audit.auditor.fixer import apply_fixes
@@ -429,39 +427,9 @@ asyncio.run(main(sys.argv[1]))
 
 @pytest.fixture
 def rejecting_server():
-    from websockets.asyncio.server import serve
+    with running_server(reject_status=403) as (uri, _tokens):
+        yield uri
 
-    ready = threading.Event()
-    state: dict = {}
-
-    def process_request(connection, request):
-        return connection.respond(403, "no")
-
-    async def handler(ws):
-        await ws.send("unreachable")
-
-    async def main():
-        async with serve(handler, "127.0.0.1", 0, process_request=process_request) as srv:
-            state["port"] = srv.sockets[0].getsockname()[1]
-            state["loop"] = asyncio.get_running_loop()
-            state["stop"] = state["loop"].create_future()
-            ready.set()
-            await state["stop"]
-
-    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
-    thread.start()
-    assert ready.wait(10), "the websockets server did not start within 10 s"
-    try:
-        yield f"ws://127.0.0.1:{state['port']}"
-    finally:
-        state["loop"].call_soon_threadsafe(state["stop"].set_result, None)
-        thread.join(10)
-        assert not thread.is_alive(), "the websockets server did not stop within 10 s"
-
-
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*", "NO_COLOR": "1"}
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
 
 
 @pytest.mark.slow
@@ -472,7 +440,7 @@ def test_fix_makes_the_rejection_catchable(rejecting_server, tmp_path: Path) -> 
     script = tmp_path / "client.py"
     script.write_text(REJECTED_CLIENT)
 
-    before = _run([sys.executable, str(script), rejecting_server], tmp_path)
+    before = run_offline([sys.executable, str(script), rejecting_server], tmp_path)
     assert before.returncode == 1
     # The new client raises InvalidStatus, which the legacy handler does not catch.
     assert before.stderr.strip().splitlines()[-1] == (
@@ -480,7 +448,7 @@ def test_fix_makes_the_rejection_catchable(rejecting_server, tmp_path: Path) -> 
     ), before.stderr
     assert before.stdout == ""
 
-    fixed = _run(
+    fixed = run_offline(
         [
             sys.executable,
             "-m",
@@ -499,6 +467,6 @@ def test_fix_makes_the_rejection_catchable(rejecting_server, tmp_path: Path) -> 
     )
     assert script.read_text() == expected
 
-    after = _run([sys.executable, str(script), rejecting_server], tmp_path)
+    after = run_offline([sys.executable, str(script), rejecting_server], tmp_path)
     assert (after.returncode, after.stdout) == (0, "403\n"), after.stderr
     assert "DeprecationWarning" not in after.stderr

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+
+from live_server import run_offline, running_server
 
 from conftest import locations
 from goldenpath_audit.auditor.fixer import apply_fixes
@@ -268,42 +266,9 @@ asyncio.run(main(sys.argv[1]))
 
 @pytest.fixture
 def server():
-    from websockets.asyncio.server import serve
+    with running_server() as running:
+        yield running
 
-    tokens: list[str | None] = []
-    ready = threading.Event()
-    state: dict = {}
-
-    def process_request(connection, request):
-        tokens.append(request.headers.get("X-Token"))
-        return None
-
-    async def echo(ws):
-        async for message in ws:
-            await ws.send(message)
-
-    async def main():
-        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as srv:
-            state["port"] = srv.sockets[0].getsockname()[1]
-            state["loop"] = asyncio.get_running_loop()
-            state["stop"] = state["loop"].create_future()
-            ready.set()
-            await state["stop"]
-
-    thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
-    thread.start()
-    assert ready.wait(10), "the websockets server did not start within 10 s"
-    try:
-        yield f"ws://127.0.0.1:{state['port']}", tokens
-    finally:
-        state["loop"].call_soon_threadsafe(state["stop"].set_result, None)
-        thread.join(10)
-        assert not thread.is_alive(), "the websockets server did not stop within 10 s"
-
-
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*", "NO_COLOR": "1"}
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
 
 
 @pytest.mark.slow
@@ -312,16 +277,16 @@ def test_migrated_legacy_client_sends_its_header_to_a_real_server(server, tmp_pa
     (tmp_path / ".git").mkdir()
     script = tmp_path / "client.py"
     script.write_text(LEGACY_CLIENT)
-    python = "/work/venv/bin/python" if Path("/work/venv/bin/python").exists() else sys.executable
+    python = sys.executable
 
-    fixed = _run([python, "-m", "goldenpath_audit", "fix", "--select", "GP102", "client.py"], tmp_path)
+    fixed = run_offline([python, "-m", "goldenpath_audit", "fix", "--select", "GP102", "client.py"], tmp_path)
     assert fixed.returncode == 0, (fixed.stdout, fixed.stderr)
     assert script.read_text() == LEGACY_CLIENT.replace(
         "from websockets.client import connect", "from websockets.asyncio.client import connect"
     ).replace("extra_headers=", "additional_headers=")
 
     # -W error: the migrated client touches nothing deprecated.
-    after = _run([python, "-W", "error::DeprecationWarning", str(script), uri], tmp_path)
+    after = run_offline([python, "-W", "error::DeprecationWarning", str(script), uri], tmp_path)
     assert after.returncode == 0, after.stderr
     assert after.stdout == "ping websockets.asyncio.client\n"
     assert tokens == ["abc"]
