@@ -229,13 +229,16 @@ def collect_legacy(tree: ast.Module, source: SourceFile) -> LegacyFacts:
     scope = build_scope(tree, None)
     for statement in tree.body:
         collector.walk(statement, scope)
+    # Whole-tree walks only when the text can hold what they look for.
     strings = frozenset(
         name
-        for node in ast.walk(tree)
+        for node in (ast.walk(tree) if any(name in source.text for name in CLASS_NEW) else ())
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
         for name in CLASS_NEW
         if name in node.value
     )
+    if "except" not in source.text:
+        return LegacyFacts(tuple(collector.uses), frozenset(collector.attributes), strings, frozenset())
     fallbacks = frozenset(
         (node.lineno, source.char_column(node.lineno, node.col_offset))
         for tried in ast.walk(tree)
