@@ -55,6 +55,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from goldenpath_audit.auditor.pytest_config import marker_name
+
 __all__ = ["Registration", "Unevaluated", "marker_name", "marker_registrations"]
 
 HOOK = "pytest_configure"
@@ -85,10 +87,6 @@ class Unevaluated:
 class _CharColumns(Protocol):
     def char_column(self, line: int, byte_offset: int) -> int: ...
 
-
-def marker_name(text: str) -> str:
-    """The marker name pytest derives from one `markers` ini line."""
-    return text.split(":")[0].split("(")[0].strip()
 
 
 def marker_registrations(

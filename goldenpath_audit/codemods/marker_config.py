@@ -33,6 +33,8 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Array, InlineTable, String, Table, Whitespace
 
+from goldenpath_audit.auditor.pytest_config import marker_name
+
 __all__ = [
     "INI_KINDS",
     "KINDS",
@@ -68,10 +70,6 @@ class MarkerConfigError(ValueError):
 
 # --- entries ----------------------------------------------------------------
 
-
-def marker_name(line: str) -> str:
-    """The marker name of a `markers` line, computed exactly as pytest does."""
-    return line.split(":")[0].split("(")[0].strip()
 
 
 def marker_line(name: str, description: str) -> str:

@@ -50,8 +50,9 @@ class RenameExceptionName(Codemod):
         return updated.with_changes(value=operation.param("new"))
 
 
-class ExpandAttribute(Codemod):
-    KIND = "expand_attribute"
+class _AttributeNameCodemod(Codemod):
+    """Rewrites `value.old` found at the position of its `old` name token."""
+
     NODE = cst.Attribute
 
     def anchor(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -61,6 +62,16 @@ class ExpandAttribute(Codemod):
         assert isinstance(updated, cst.Attribute)
         if updated.attr.value != operation.param("old"):
             return None
+        return self.replace(updated, operation)
+
+    def replace(self, updated: cst.Attribute, operation: FixOperation) -> cst.CSTNode:
+        raise NotImplementedError
+
+
+class ExpandAttribute(_AttributeNameCodemod):
+    KIND = "expand_attribute"
+
+    def replace(self, updated: cst.Attribute, operation: FixOperation) -> cst.CSTNode:
         *middle, last = str(operation.param("new")).split(".")
         value: cst.BaseExpression = updated.value
         for part in middle:
@@ -81,17 +92,10 @@ def _state_check(value: cst.BaseExpression, member: str, negated: bool) -> cst.C
     )
 
 
-class AttributeToStateCheck(Codemod):
+class AttributeToStateCheck(_AttributeNameCodemod):
     KIND = "attribute_to_state_check"
-    NODE = cst.Attribute
 
-    def anchor(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return node.attr  # type: ignore[attr-defined]
-
-    def rewrite(self, original: cst.CSTNode, updated: cst.CSTNode, operation: FixOperation) -> cst.CSTNode | None:
-        assert isinstance(updated, cst.Attribute)
-        if updated.attr.value != operation.param("old"):
-            return None
+    def replace(self, updated: cst.Attribute, operation: FixOperation) -> cst.CSTNode:
         check = _state_check(updated.value, operation.param("member"), negated=False)
         if updated.lpar:
             return check.with_changes(lpar=updated.lpar, rpar=updated.rpar)
