@@ -27,6 +27,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,8 @@ FORMAT = "v1"
 FILE_NAME = "facts.pickle"
 # Entries not used in a run that are kept anyway (other selections, other branches).
 MAX_EXTRA_ENTRIES = 20_000
+# Files modified more recently than this are not entered in the stat index.
+RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class CacheEntry:
 
     facts: FileFacts | None
     problem: CachedSyntaxProblem | None = None
+    skipped: bool = False  # holds none of the enabled rules' tokens: never parsed
 
 
 def default_cache_dir(project_root: Path) -> Path:
@@ -69,13 +73,28 @@ def _environment() -> str:
         libcst = version("libcst")  # decides the "newer Python grammar" syntax message
     except Exception:  # noqa: BLE001 - any failure just makes the key less specific
         libcst = "?"
-    return f"{__version__}|{sys.implementation.name}|{sys.version}|libcst {libcst}"
+    return f"{__version__}|{sys.implementation.name}|{sys.version}|libcst {libcst}|{_code_stamp()}"
 
 
-def plan_signature(modules: Iterable[str], *, markers: bool, imports: bool, collectors: Iterable[tuple]) -> str:
+def _code_stamp() -> str:
+    """Size and mtime of every module of this package: facts of an edited checkout never mix."""
+    package = Path(__file__).resolve().parent.parent
+    parts = []
+    for directory, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                info = os.stat(os.path.join(directory, name))
+                parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def plan_signature(
+    modules: Iterable[str], *, markers: bool, imports: bool, collectors: Iterable[tuple], tokens: Iterable[bytes] = ()
+) -> str:
     """What extraction depends on besides the file's bytes."""
     parts = [
         _environment(),
+        b",".join(sorted(tokens)).decode("utf-8", "backslashreplace"),
         ",".join(sorted(modules)),
         f"markers={bool(markers)}",
         f"imports={bool(imports)}",
@@ -96,11 +115,49 @@ class FactsCache:
         self._stored: dict[tuple[str, str], CacheEntry] | None = None
         self._used: dict[tuple[str, str], CacheEntry] = {}
         self._dirty = False
+        # Path -> (mtime_ns, size, digest): an unchanged file is not even read.
+        self._index: dict[str, tuple[int, int, str]] = {}
+        self._seen: dict[str, tuple[int, int, str]] = {}
 
     def _load(self) -> dict[tuple[str, str], CacheEntry]:
         if self._stored is None:
-            self._stored = _read(self.file)
+            self._stored, self._index = _read(self.file)
         return self._stored
+
+    @staticmethod
+    def stat(path: Path) -> os.stat_result | None:
+        try:
+            return os.stat(path)
+        except OSError:
+            return None
+
+    def digest_for(self, path: Path) -> str | None:
+        """The digest recorded for `path` if its size and mtime are unchanged since."""
+        self._load()
+        key = os.fspath(path)
+        known = self._index.get(key)
+        if known is None:
+            return None
+        info = self.stat(path)
+        if info is None or (info.st_mtime_ns, info.st_size) != known[:2]:
+            return None
+        self._seen[key] = known
+        return known[2]
+
+    def remember(self, path: Path, info: os.stat_result, digest: str) -> None:
+        """Record the digest of the bytes read after `info` was taken.
+
+        A file modified within the last two seconds is not recorded: another
+        write in the same mtime tick, with the same size, would go unnoticed
+        (git calls these entries "racily clean").
+        """
+        if time.time_ns() - info.st_mtime_ns < RACY_NS:
+            return
+        key = os.fspath(path)
+        value = (info.st_mtime_ns, info.st_size, digest)
+        if self._seen.get(key) != value:
+            self._seen[key] = value
+            self._dirty = True
 
     def get(self, signature: str, digest: str) -> CacheEntry | None:
         key = (signature, digest)
@@ -125,28 +182,35 @@ class FactsCache:
             if len(entries) >= len(self._used) + MAX_EXTRA_ENTRIES:
                 break
             entries.setdefault(key, entry)
+        index = dict(self._seen)
+        for key, value in self._index.items():
+            if len(index) >= len(self._seen) + MAX_EXTRA_ENTRIES:
+                break
+            index.setdefault(key, value)
         try:
-            _write(self.directory, self.file, entries)
+            _write(self.directory, self.file, entries, index)
         except Exception:  # noqa: BLE001 - a read-only or full disk: run without a cache
             return False
-        self._stored = entries
+        self._stored, self._index = entries, index
         self._dirty = False
         return True
 
 
-def _read(file: Path) -> dict[tuple[str, str], CacheEntry]:
-    """The stored entries, or nothing for a missing, corrupt, foreign or unreadable file."""
+def _read(file: Path) -> tuple[dict[tuple[str, str], CacheEntry], dict[str, tuple[int, int, str]]]:
+    """The stored entries and stat index, or nothing for a missing, corrupt, foreign or unreadable file."""
     try:
         with open(file, "rb") as stream:
             data = pickle.load(stream)
     except Exception:  # noqa: BLE001 - EOFError, UnpicklingError, AttributeError, ImportError, OSError...
-        return {}
+        return {}, {}
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != __version__:
-        return {}
-    entries = data.get("entries")
-    if not isinstance(entries, dict):
-        return {}
-    return {
+        return {}, {}
+    if data.get("code") != _environment():
+        return {}, {}  # another Python, or an edited checkout: the facts' shape may differ
+    entries, index = data.get("entries"), data.get("index")
+    if not isinstance(entries, dict) or not isinstance(index, dict):
+        return {}, {}
+    entries = {
         key: entry
         for key, entry in entries.items()
         if isinstance(key, tuple)
@@ -154,14 +218,22 @@ def _read(file: Path) -> dict[tuple[str, str], CacheEntry]:
         and isinstance(entry, CacheEntry)
         and (entry.facts is None or isinstance(entry.facts, FileFacts))
     }
+    index = {
+        key: value
+        for key, value in index.items()
+        if isinstance(key, str) and isinstance(value, tuple) and len(value) == 3
+    }
+    return entries, index
 
 
-def _write(directory: Path, file: Path, entries: dict[tuple[str, str], CacheEntry]) -> None:
+def _write(
+    directory: Path, file: Path, entries: dict[tuple[str, str], CacheEntry], index: dict[str, tuple[int, int, str]]
+) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     ignore = directory / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# Created by goldenpath-audit: the facts cache.\n*\n", encoding="utf-8")
-    payload = {"format": FORMAT, "version": __version__, "entries": entries}
+    payload = {"format": FORMAT, "version": __version__, "code": _environment(), "entries": entries, "index": index}
     fd, temp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=file.parent)
     try:
         with os.fdopen(fd, "wb") as stream:

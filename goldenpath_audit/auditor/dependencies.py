@@ -77,6 +77,7 @@ class DependencyIndex:
 
     def __init__(self) -> None:
         self._by_directory: dict[Path, dict[str, Declaration]] = {}
+        self._nearest: dict[tuple[str, Path], Declaration | None] = {}
 
     def declaration(self, package: str, directory: Path) -> Declaration | None:
         """The declaration from the nearest ancestor of `directory` (itself included) that declares `package`.
@@ -84,12 +85,17 @@ class DependencyIndex:
         The walk goes up to the filesystem root but stops after a directory
         containing `.git`: a checkout's requirements never come from outside it.
         """
+        key = (package, directory)
+        if key in self._nearest:  # every file of a directory asks the same question
+            return self._nearest[key]
         name = canonicalize_name(package)
+        found = None
         for current in _ancestors(directory):
             found = self.declarations_in(current).get(name)
             if found is not None:
-                return found
-        return None
+                break
+        self._nearest[key] = found
+        return found
 
     def declarations_in(self, directory: Path) -> dict[str, Declaration]:
         """Every package declared by the files directly in `directory`, keyed by normalized name."""

@@ -12,12 +12,14 @@ import ast
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from goldenpath_audit.auditor.findings import Position, TextEdit
+from goldenpath_audit.auditor.findings import Position, TextEdit, compact_pickle
 from goldenpath_audit.auditor.import_facts import Definition, ImportFact, collect_imports
 from goldenpath_audit.auditor.names import Scope, build_scope, is_scope, resolve_expression
 from goldenpath_audit.auditor.source import SourceFile
+from goldenpath_audit.auditor.walk import FileIndex, LineSet, child_nodes, touches
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Span:
     line: int
@@ -42,6 +44,7 @@ def replace_span(span: Span, content: str) -> TextEdit:
     return TextEdit(Position(span.line, span.column), Position(span.end_line, span.end_column), content)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class KeywordFact:
     name: str
@@ -50,6 +53,7 @@ class KeywordFact:
     literal_keys: tuple[str, ...] | None = None
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class CallFact:
     """A call whose callee resolves, through the file's imports, into a tracked module."""
@@ -61,6 +65,7 @@ class CallFact:
     has_double_star: bool
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class MarkUse:
     """One use of a pytest marker name that pytest validates."""
@@ -73,6 +78,7 @@ class MarkUse:
     tests: int  # how many test functions this use applies to (0 when unknown)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class FixtureMark:
     """A marker decorator stacked on a `@pytest.fixture` function (GP204)."""
@@ -167,12 +173,20 @@ class _Extractor:
         self.test_weight = 1
 
     def run(self, tree: ast.Module) -> None:
+        index = FileIndex.of(tree, self.source.text)
+        self.lines = _candidate_lines(index, self.tracked, markers=self.markers)
+        if not self.lines:
+            return
         self.test_weight = _tests_in(tree)
-        self._walk(tree, build_scope(tree, None))
+        self._walk(tree, build_scope(tree, None, index))
 
     def _walk(self, node: ast.AST, scope: Scope) -> None:
-        # Iterative over siblings, recursive over depth, like ast.NodeVisitor.
-        for child in ast.iter_child_nodes(node):
+        # Iterative over siblings, recursive over depth, like ast.NodeVisitor;
+        # subtrees on lines that cannot hold a fact are skipped (walk.py).
+        lines = self.lines
+        for child in child_nodes(node):
+            if not touches(child, lines):
+                continue
             if isinstance(child, ast.stmt):
                 self.statement_line = child.lineno
             if isinstance(child, ast.Call):
@@ -206,6 +220,8 @@ class _Extractor:
             self.function_depth += is_function
             self.test_weight = _tests_in(node)
             for statement in node.body:
+                if not touches(statement, self.lines):
+                    continue
                 self.statement_line = statement.lineno
                 if is_scope(statement):
                     self._walk_scope(statement, inner)
@@ -221,6 +237,8 @@ class _Extractor:
             self.function_depth -= 1
 
     def _walk_expression(self, expr: ast.expr, scope: Scope) -> None:
+        if not touches(expr, self.lines):
+            return
         if isinstance(expr, ast.Call):
             self._record_call(expr, scope)
         elif self.markers and isinstance(expr, ast.Attribute):
@@ -335,6 +353,15 @@ class _Extractor:
 
     def _span(self, node: ast.expr) -> Span:
         return node_span(self.source, node)
+
+
+def _candidate_lines(index: FileIndex, tracked: frozenset[str], *, markers: bool) -> LineSet:
+    """Lines that can hold a call into a tracked module or a marker use."""
+    lines = index.lines_with_names(index.names_into(tracked)) if tracked else LineSet()
+    if markers:
+        lines = lines.union(index.lines_matching(r"mark|getattr"))
+        lines = lines.union(index.lines_with_names(index.names_into(MARK_GENERATORS)))
+    return lines
 
 
 def _decorator_target(decorator: ast.expr, scope: Scope) -> str | None:

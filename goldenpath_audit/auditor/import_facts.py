@@ -12,10 +12,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from goldenpath_audit.auditor.findings import compact_pickle
 from goldenpath_audit.auditor.names import catches_import_error
 from goldenpath_audit.auditor.source import SourceFile
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class ImportedName:
     name: str  # as written: "WebSocketManager" (from-import) or "app.core.env" (import)
@@ -24,6 +26,7 @@ class ImportedName:
     column: int  # 1-based character column of the name
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class ImportFact:
     line: int  # the statement (where fix operations anchor)
@@ -38,6 +41,7 @@ class ImportFact:
     type_checking: bool  # under `if TYPE_CHECKING:`
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Definition:
     """A top-level `def` / `class` (for duplicate-definition and `imports NAME` reports)."""

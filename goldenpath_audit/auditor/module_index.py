@@ -477,6 +477,7 @@ class ModuleIndex:
         self._parsed: dict[Path, _Parsed] = {}
         self._infos: dict[tuple[str, Path | None, tuple[Path, ...]], ModuleInfo] = {}
         self._basedirs: dict[Path, Path] = {}
+        self._importer_roots: dict[Path, tuple[Path, ...]] = {}
         self._scan: list[tuple[str, Path]] | None = None
         self._raw: dict[Path, bytes] = {}
         self._raw_size = 0
@@ -600,8 +601,13 @@ class ModuleIndex:
     def _roots_for(self, importer: Path | None) -> tuple[Path, ...]:
         if importer is None:
             return self.roots
-        basedir = self.basedir(importer)
-        return self.roots if basedir in self.roots else (*self.roots, basedir)
+        # Memoised per importer: every import of every file asks, with the same answer.
+        roots = self._importer_roots.get(importer)
+        if roots is None:
+            basedir = self.basedir(importer)
+            roots = self.roots if basedir in self.roots else (*self.roots, basedir)
+            self._importer_roots[importer] = roots
+        return roots
 
     def _listing(self, directory: Path) -> _Listing:
         listing = self._listings.get(directory)

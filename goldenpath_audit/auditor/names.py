@@ -23,10 +23,19 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from goldenpath_audit.auditor.walk import child_nodes, touches
+
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.walk import FileIndex, LineSet
 
 _SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+# Expressions that can be (or hold) assignment targets.
+_TARGETS = frozenset({ast.Name, ast.Tuple, ast.List, ast.Starred})
 
 # A binding is either the qualified name an import gives, or OTHER.
 OTHER = ""
@@ -45,24 +54,62 @@ class Scope:
     _bindings: dict[str, list[_Binding]] | None = None
     _globals: set[str] = field(default_factory=set)
     _nonlocals: set[str] = field(default_factory=set)
+    # The file's index (walk.py). With it, a name no import binds never
+    # resolves, and the bindings of one name are collected by visiting only the
+    # statements on lines that mention it: a binding always does.
+    index: "FileIndex | None" = None
+    _named: dict[str, list[_Binding]] = field(default_factory=dict)
+    _declared: tuple[set[str], set[str]] | None = None  # (global, nonlocal) names
 
     # Bindings are collected on first use: most scopes never resolve a name.
     @property
     def bindings(self) -> dict[str, list[_Binding]]:
+        """Every name bound directly in this scope (one walk of the whole body)."""
         if self._bindings is None:
-            self._bindings = {}
-            _BindingCollector(self).collect(self.node)
+            collector = _BindingCollector(self)
+            collector.collect(self.node)
+            self._bindings = collector.bindings
+            self._globals, self._nonlocals = collector.globals, collector.nonlocals
         return self._bindings
+
+    def bound(self, name: str) -> list[_Binding]:
+        """The bindings of one name in this scope, walking only lines that mention it."""
+        if self._bindings is not None or self.index is None:
+            return self.bindings.get(name, [])
+        found = self._named.get(name)
+        if found is None and not self._mentions(name):
+            found = self._named[name] = []
+        if found is None:
+            collector = _BindingCollector(self, lines=self.index.lines_with_names((name,)), only=name)
+            collector.collect(self.node)
+            found = self._named[name] = collector.bindings.get(name, [])
+        return found
+
+    def _mentions(self, name: str) -> bool:
+        """Whether a line of this scope's own statements (decorators aside) names `name`."""
+        node = self.node
+        if isinstance(node, ast.Module):
+            return True
+        lines = self.index.lines_with_names((name,))  # type: ignore[union-attr]
+        return lines.touches(node.lineno, node.end_lineno or node.lineno)  # type: ignore[attr-defined]
+
+    def _declarations(self) -> tuple[set[str], set[str]]:
+        if self._bindings is not None or self.index is None:
+            self.bindings
+            return self._globals, self._nonlocals
+        if self._declared is None:
+            collector = _BindingCollector(self, lines=self.index.lines_matching(r"\b(?:global|nonlocal)\b"), only="")
+            collector.collect(self.node)
+            self._declared = (collector.globals, collector.nonlocals)
+        return self._declared
 
     @property
     def globals(self) -> set[str]:
-        self.bindings
-        return self._globals
+        return self._declarations()[0]
 
     @property
     def nonlocals(self) -> set[str]:
-        self.bindings
-        return self._nonlocals
+        return self._declarations()[1]
 
     @property
     def is_class(self) -> bool:
@@ -76,11 +123,13 @@ class Scope:
 
     def resolve(self, name: str) -> str | None:
         """The qualified name `name` imports in this scope, or None if unknown."""
+        if self.index is not None and name not in self.index.imported:
+            return None
         owner = binding_scope(name, self)
         return owner._lookup_here(name) if owner is not None else None
 
     def _lookup_here(self, name: str) -> str | None:
-        bindings = self.bindings.get(name)
+        bindings = self.bound(name)
         if not bindings:
             return None
         primary = [b for b in bindings if not b.fallback] or bindings
@@ -95,14 +144,14 @@ def binding_scope(name: str, scope: Scope) -> Scope | None:
     """The scope whose binding `name` refers to from `scope` (Python's rules), or None."""
     if name in scope.globals:
         module = scope.module()
-        return module if name in module.bindings else None
+        return module if module.bound(name) else None
     current: Scope | None = scope
     first = True
     while current is not None:
         if current.is_class and not first:
             current = current.parent
             continue
-        if name in current.bindings and name not in current.nonlocals:
+        if current.bound(name) and name not in current.nonlocals:
             return current
         first = False
         current = current.parent
@@ -124,18 +173,34 @@ def resolve_expression(node: ast.expr, scope: Scope) -> str | None:
     return ".".join(reversed(parts))
 
 
-def build_scope(node: ast.AST, parent: Scope | None) -> Scope:
-    """The scope of `node`; the names bound directly in it are collected on first lookup."""
-    return Scope(node=node, parent=parent)
+def build_scope(node: ast.AST, parent: Scope | None, index: "FileIndex | None" = None) -> Scope:
+    """The scope of `node`; the names bound directly in it are collected on first lookup.
+
+    A module scope built with the file's `FileIndex` passes it on to every
+    nested scope; lookups then skip names no import binds, and binding
+    collection skips statements on lines that mention no imported name.
+    """
+    return Scope(node=node, parent=parent, index=index if parent is None else parent.index)
 
 
 class _BindingCollector:
-    def __init__(self, scope: Scope) -> None:
+    """Names bound directly in one scope; with `lines`, only statements touching them are visited."""
+
+    def __init__(self, scope: Scope, lines: "LineSet | None" = None, only: str | None = None) -> None:
         self.scope = scope
         self.fallback_depth = 0
+        self.lines = lines
+        self.only = only  # collect this name alone ("" for none: declarations only)
+        self.bindings: dict[str, list[_Binding]] = {}
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        # Without `:=` in the file, an expression binds nothing but its assignment
+        # targets, so value expressions (calls, decorators, defaults) are skipped.
+        self.skip_values = scope.index is not None and ":=" not in scope.index.text
 
     def bind(self, name: str, target: str = OTHER) -> None:
-        self.scope._bindings.setdefault(name, []).append(_Binding(target, self.fallback_depth > 0))
+        if self.only is None or name == self.only:
+            self.bindings.setdefault(name, []).append(_Binding(target, self.fallback_depth > 0))
 
     def collect(self, node: ast.AST) -> None:
         if isinstance(node, _FUNCTIONS):
@@ -155,11 +220,15 @@ class _BindingCollector:
                 self.bind(arg.arg)
 
     def visit(self, node: ast.AST) -> None:
+        if self.lines is not None and not touches(node, self.lines):
+            return
+        if self.skip_values and isinstance(node, ast.expr) and node.__class__ not in _TARGETS:
+            return
         handler = getattr(self, f"visit_{type(node).__name__}", None)
         if handler is not None:
             handler(node)
             return
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             self.visit(child)
 
     # Nested scopes bind their own name here, and nothing else.
@@ -185,10 +254,10 @@ class _BindingCollector:
     visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
 
     def visit_Global(self, node: ast.Global) -> None:
-        self.scope._globals.update(node.names)
+        self.globals.update(node.names)
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
-        self.scope._nonlocals.update(node.names)
+        self.nonlocals.update(node.names)
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -236,7 +305,7 @@ class _BindingCollector:
     def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
         if node.rest:
             self.bind(node.rest)
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             self.visit(child)
 
     def visit_Try(self, node: ast.Try) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from goldenpath_audit.auditor.cache import CachedSyntaxProblem, CacheEntry, FactsCache, plan_signature
 from goldenpath_audit.auditor.config import Settings
@@ -71,6 +71,10 @@ class RunPlan:
         return any(rule.CODE == code for rule in self.rules)
 
 
+# FileOutcome.suppressions of a file checked from the cache without reading it.
+UNREAD: Suppressions = object()  # type: ignore[assignment]
+
+
 @dataclass
 class FileOutcome:
     findings: list[Finding]
@@ -90,10 +94,15 @@ class Runner:
         select: list[str] | None = None,
         ignore: list[str] | None = None,
         cache: FactsCache | None = None,
+        pool_min_files: int | None = None,
     ):
         self.settings = settings
         # Facts by content hash (see cache.py); None parses every file every run.
         self.cache = cache
+        # Cold runs over at least this many uncached files use worker processes (parallel.py).
+        from goldenpath_audit.auditor.parallel import MIN_FILES
+
+        self.pool_min_files = MIN_FILES if pool_min_files is None else pool_min_files
         self.project = Project(settings, cwd)
         self.plan = RunPlan.build(
             settings,
@@ -107,7 +116,9 @@ class Runner:
         self.project.read_facts = self.facts_for
         self.project.enabled_codes = frozenset(rule.CODE for rule in self.plan.rules)
         plan = self.plan
-        self._signature = plan_signature(plan.modules, markers=plan.markers, imports=plan.imports, collectors=plan.collectors)
+        self._signature = plan_signature(
+            plan.modules, markers=plan.markers, imports=plan.imports, collectors=plan.collectors, tokens=plan.tokens
+        )
         self._full_signature = plan_signature(plan.modules, markers=True, imports=True, collectors=plan.collectors)
 
     def check(self, paths: Sequence[Path]) -> CheckResult:
@@ -119,13 +130,15 @@ class Runner:
             result.errors.append(FileError(self.project.display_path(path), reason))
         checked: dict[Path, FileFacts] = {}
         suppressions: dict[Path, Suppressions | None] = {}
+        prefetched = self._prefetch(discovery.files)
         for path in discovery.files:
-            outcome = self.check_file(path)
+            outcome = self.check_file(path, prefetched)
             result.files_checked += 1
             self._collect(result, path, outcome)
             if outcome.facts is not None:
                 checked[path] = outcome.facts
-                suppressions[path] = outcome.suppressions
+                if outcome.suppressions is not UNREAD:
+                    suppressions[path] = outcome.suppressions
         self._finalize(result, checked, suppressions)
         self.checked_facts = checked
         if self.cache is not None:
@@ -188,16 +201,89 @@ class Runner:
         self._facts[path] = facts
         return facts
 
-    def check_file(self, path: Path) -> FileOutcome:
+    def _prefetch(self, files: list[Path]) -> "_Prefetched | None":
+        """Facts of the files the cache cannot answer, extracted by worker processes on big cold runs."""
+        from goldenpath_audit.auditor import parallel
+
+        unknown = [path for path in files if self._known(path) is None]
+        workers = parallel.worker_count(len(unknown), minimum=self.pool_min_files)
+        if not workers:
+            return None
+        jobs = [(path, self.project.display_path(path)) for path in unknown]
+        return _Prefetched(parallel.extract_in_workers(jobs, self._extract_job, workers)).expect(unknown)
+
+    def _extract_job(self, path: Path, display: str) -> "tuple[str, CacheEntry] | None":
+        """In a worker: read, pre-filter, parse and extract one file; None when the main process must."""
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        digest = hashlib.sha256(raw).hexdigest()
+        if not self.plan.parse_all and not any(token in raw for token in self.plan.tokens):
+            return None
+        try:
+            source = SourceFile.from_bytes(display, raw)
+            return digest, CacheEntry(self._extract_uncached(source, raw, markers=self.plan.markers, imports=self.plan.imports))
+        except SourceDecodeError:
+            return None
+        except SyntaxProblem as problem:
+            return digest, CacheEntry(None, CachedSyntaxProblem(problem.line, problem.column, problem.message))
+
+    def _known(self, path: Path) -> "tuple[str, CacheEntry] | None":
+        """The cached digest and entry of a file whose size and mtime have not changed, if any."""
+        if self.cache is None:
+            return None
+        digest = self.cache.digest_for(path)
+        if digest is None:
+            return None
+        entry = self.cache.get(self._signature, digest)
+        return (digest, entry) if entry is not None else None
+
+    def check_file(self, path: Path, prefetched: "_Prefetched | None" = None) -> FileOutcome:
         display = self.project.display_path(path)
+        known = self._known(path)
+        if known is not None:
+            outcome = self._check_known(path, display, *known)
+            if outcome is not None:
+                return outcome
+        stat = self.cache.stat(path) if self.cache is not None else None
         try:
             raw = path.read_bytes()
         except OSError as exc:
             return FileOutcome([], FileError(display, exc.strerror or str(exc)))
-        return self.check_bytes(path, display, raw)
+        entry = prefetched.entry_for(path, raw) if prefetched is not None else None
+        outcome = self.check_bytes(path, display, raw, prefetched=entry)
+        if self.cache is not None and stat is not None and outcome.error is None:
+            self.cache.remember(path, stat, hashlib.sha256(raw).hexdigest())
+        return outcome
 
-    def check_bytes(self, path: Path, display: str, raw: bytes) -> FileOutcome:
+    def _check_known(self, path: Path, display: str, digest: str, entry: CacheEntry) -> FileOutcome | None:
+        """Check an unchanged file from its cached entry, reading it only when there are findings."""
+        if entry.skipped:
+            return FileOutcome([])
+        if entry.facts is None:
+            return None  # a syntax problem: the message needs the file's text anyway
+        self._facts[path] = entry.facts
+        ignored = self._ignored_codes(path)
+        findings = [f for f in self._run_rules(path, display, entry.facts) if not matches(f.code, ignored)]
+        if not findings:
+            return FileOutcome([], facts=entry.facts, suppressions=UNREAD)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(raw).hexdigest() != digest:
+            return None  # changed since the stat: check it from scratch
+        try:
+            source = SourceFile.from_bytes(display, raw)
+        except SourceDecodeError:
+            return None
+        return self._finish(raw, source, findings, entry.facts)
+
+    def check_bytes(self, path: Path, display: str, raw: bytes, prefetched: CacheEntry | None = None) -> FileOutcome:
         if not self.plan.parse_all and not any(token in raw for token in self.plan.tokens):
+            if self.cache is not None:
+                self.cache.put(self._signature, hashlib.sha256(raw).hexdigest(), CacheEntry(None, skipped=True))
             return FileOutcome([])
         try:
             source = SourceFile.from_bytes(display, raw)
@@ -206,38 +292,49 @@ class Runner:
         ignored = self._ignored_codes(path)
         facts: FileFacts | None = None
         try:
-            facts = self._extract(source, raw, self._signature, markers=self.plan.markers, imports=self.plan.imports)
+            facts = self._extract(source, raw, self._signature, markers=self.plan.markers, imports=self.plan.imports, prefetched=prefetched)
             self._facts[path] = facts
-            findings = self._run_rules(path, source, facts)
+            findings = self._run_rules(path, source.path, facts)
         except SyntaxProblem as problem:
             findings = self._syntax_finding(display, problem)
         except (RecursionError, MemoryError):
             return FileOutcome([], FileError(display, "too deeply nested to analyse"))
         findings = [finding for finding in findings if not matches(finding.code, ignored)]
+        return self._finish(raw, source, findings, facts)
+
+    def _finish(self, raw: bytes, source: SourceFile, findings: list[Finding], facts: FileFacts | None) -> FileOutcome:
+        """Apply suppression comments and attach what reports and fixes need."""
         suppressions = Suppressions.read(raw, source.lines)
         if suppressions is not None:
             findings = [finding for finding in findings if not suppressions.silences(finding)]
         digest = hashlib.sha256(raw).hexdigest() if any(f.fix for f in findings) else None
-        return FileOutcome(findings, lines=source.lines, digest=digest, facts=facts, suppressions=suppressions)
+        lines = source.lines if findings else None
+        return FileOutcome(findings, lines=lines, digest=digest, facts=facts, suppressions=suppressions)
 
-    def _extract(self, source: SourceFile, raw: bytes, signature: str, *, markers: bool, imports: bool) -> FileFacts:
-        """Parse and extract, or reuse what the cache holds for these bytes; raises SyntaxProblem."""
+    def _extract(
+        self,
+        source: SourceFile,
+        raw: bytes,
+        signature: str,
+        *,
+        markers: bool,
+        imports: bool,
+        prefetched: CacheEntry | None = None,
+    ) -> FileFacts:
+        """Parse and extract, or reuse what the cache or a worker holds for these bytes; raises SyntaxProblem."""
         digest = hashlib.sha256(raw).hexdigest() if self.cache is not None else None
-        if self.cache is not None and digest is not None:
+        entry = prefetched
+        if entry is None and self.cache is not None and digest is not None:
             entry = self.cache.get(signature, digest)
-            if entry is not None and entry.problem is not None:
-                problem = entry.problem
-                raise SyntaxProblem(problem.line, problem.column, problem.message)
-            if entry is not None and entry.facts is not None:
-                return entry.facts
+        if prefetched is not None and self.cache is not None and digest is not None:
+            self.cache.put(signature, digest, prefetched)  # a worker's result, new to the cache
+        if entry is not None and entry.problem is not None:
+            problem = entry.problem
+            raise SyntaxProblem(problem.line, problem.column, problem.message)
+        if entry is not None and entry.facts is not None:
+            return entry.facts
         try:
-            tree = parse(source)
-            collectors = tuple(
-                (key, collect)
-                for key, collect in self.plan.collectors
-                if _has_token(raw, self.plan.collector_tokens.get(key, ()))
-            )
-            facts = extract_facts(tree, source, self.plan.modules, markers=markers, imports=imports, collectors=collectors)
+            facts = self._extract_uncached(source, raw, markers=markers, imports=imports)
         except SyntaxProblem as problem:
             if self.cache is not None and digest is not None:
                 cached = CachedSyntaxProblem(problem.line, problem.column, problem.message)
@@ -247,8 +344,17 @@ class Runner:
             self.cache.put(signature, digest, CacheEntry(facts))
         return facts
 
-    def _run_rules(self, path: Path, source: SourceFile, facts: FileFacts) -> list[Finding]:
-        ctx = FileContext(path=path, display_path=source.path, facts=facts, project=self.project)
+    def _extract_uncached(self, source: SourceFile, raw: bytes, *, markers: bool, imports: bool) -> FileFacts:
+        tree = parse(source)
+        collectors = tuple(
+            (key, collect)
+            for key, collect in self.plan.collectors
+            if _has_token(raw, self.plan.collector_tokens.get(key, ()))
+        )
+        return extract_facts(tree, source, self.plan.modules, markers=markers, imports=imports, collectors=collectors)
+
+    def _run_rules(self, path: Path, display: str, facts: FileFacts) -> list[Finding]:
+        ctx = FileContext(path=path, display_path=display, facts=facts, project=self.project)
         return [finding for rule in self.plan.rules for finding in rule.check(ctx)]
 
     def _syntax_finding(self, display: str, problem: SyntaxProblem) -> list[Finding]:
@@ -324,3 +430,39 @@ def _relative_posix(path: Path, root: Path) -> str | None:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return None
+
+
+class _Prefetched:
+    """Worker results by path, pulled in job order as the main loop asks for them.
+
+    A result is used only if the worker read the same bytes as the main
+    process; a file the main loop never asks about (it vanished) just leaves
+    its result in the buffer.
+    """
+
+    def __init__(self, results: "Iterator[tuple[Path, tuple[str, CacheEntry] | None]]") -> None:
+        self._results = results
+        self._buffer: dict[Path, "tuple[str, CacheEntry] | None"] = {}
+        self._pending: set[Path] = set()
+
+    def expect(self, paths: list[Path]) -> "_Prefetched":
+        self._pending.update(paths)
+        return self
+
+    def __contains__(self, path: Path) -> bool:
+        return path in self._pending
+
+    def entry_for(self, path: Path, raw: bytes) -> CacheEntry | None:
+        if path not in self._pending:
+            return None
+        while path not in self._buffer:
+            item = next(self._results, None)
+            if item is None:
+                return None
+            self._buffer[item[0]] = item[1]
+        self._pending.discard(path)
+        result = self._buffer.pop(path)
+        if result is None:
+            return None
+        digest, entry = result
+        return entry if digest == hashlib.sha256(raw).hexdigest() else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -86,9 +87,7 @@ class VersionPolicy:
 
     def allowed(self) -> list[Version]:
         """Candidate versions this policy admits, ascending; pins admit exactly themselves."""
-        if self.pinned:
-            return sorted(set(self.pinned))
-        return [v for v in _candidates(self.package, self.specifier) if self.specifier.contains(v, prereleases=True)]
+        return list(_allowed(self.package, str(self.specifier), self.pinned))
 
     def allows_at_least(self, version: str) -> bool:
         """Some admitted version is `version` or newer (the project can reach it)."""
@@ -106,6 +105,15 @@ class VersionPolicy:
         allowed = self.allowed()
         threshold = Version(version)
         return bool(allowed) and all(v < threshold for v in allowed)
+
+
+@lru_cache(maxsize=256)
+def _allowed(package: str, specifier: str, pinned: tuple[Version, ...]) -> tuple[Version, ...]:
+    """Memoised: each file's rules ask again about the same few declarations."""
+    if pinned:
+        return tuple(sorted(set(pinned)))
+    parsed = SpecifierSet(specifier)
+    return tuple(v for v in _candidates(package, parsed) if parsed.contains(v, prereleases=True))
 
 
 def _candidates(package: str, specifier: SpecifierSet) -> list[Version]:

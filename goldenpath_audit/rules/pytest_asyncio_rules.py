@@ -27,6 +27,7 @@ from goldenpath_audit.auditor.context import FileContext
 from goldenpath_audit.auditor.facts import FIXTURE_DECORATORS, MARK_GENERATORS, Span, node_span, replace_span
 from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Position, Severity, TextEdit
 from goldenpath_audit.auditor.names import Scope, build_scope, resolve_expression
+from goldenpath_audit.auditor.walk import FileIndex, walk_pruned
 from goldenpath_audit.auditor.source import SourceFile
 from goldenpath_audit.rules.base import Rule, invalid, valid
 
@@ -103,7 +104,8 @@ class _Collector:
         self.scopes: list[MarkerScope] = []
 
     def run(self, tree: ast.Module) -> AsyncioFacts:
-        module = build_scope(tree, None)
+        self.index = FileIndex.of(tree, self.source.text)
+        module = build_scope(tree, None, self.index)
         module_marks, module_uncertain = self._pytestmark(tree.body, module)
         self._body(tree.body, module, module_marks, module_uncertain, in_test_class=False)
         self._calls(tree, module)
@@ -238,7 +240,9 @@ class _Collector:
         # Marker expressions resolve in the module scope: a marker built inside a
         # function from a locally rebound `pytest` is not worth the complexity.
         statement_line = 1
-        for node in _walk_with_statements(tree):
+        # Only a call with a `scope` keyword on one of its lines is recorded.
+        lines = self.index.lines_matching(r"\bscope\b")
+        for node in walk_pruned(tree, lines) if lines else ():
             if isinstance(node, ast.stmt):
                 statement_line = _first_line(node)
                 continue
@@ -272,14 +276,6 @@ class _Collector:
     def _span(self, node: ast.expr) -> Span:
         return node_span(self.source, node)
 
-
-def _walk_with_statements(tree: ast.AST) -> Iterable[ast.AST]:
-    """Every node in source order; a statement comes before the expressions it holds."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.stmt) -> int:

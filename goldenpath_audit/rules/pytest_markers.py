@@ -147,10 +147,15 @@ does, so the fix is safe; many uses of one marker register it once.
         misspellings_reported = run.project.rule_enabled("GP202")
         unknown = [u for u in unknown_uses(run) if u.suggestion is None or not misspellings_reported]
         counts = _usage_by_name(unknown)
+        # One registration fix per (config, marker): its description counts every use.
+        fixes: dict[tuple[Path | None, Path, str], Fix | None] = {}
         for item in unknown:
             use = item.use
             message = f"marker `{use.name}` is {_governing(item.known, run)}"
-            fix = _register_fix(run, item, counts[(item.known.config.path, use.name)])
+            group = (item.known.config.path, item.known.config.rootdir, use.name)
+            if group not in fixes:
+                fixes[group] = _register_fix(run, item, counts[(item.known.config.path, use.name)])
+            fix = fixes[group]
             yield run.finding_at(self, item.path, use.span, message, fix=fix, statement_line=use.statement_line)
 
 

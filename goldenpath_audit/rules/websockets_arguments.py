@@ -22,6 +22,7 @@ from goldenpath_audit.auditor.context import FileContext
 from goldenpath_audit.auditor.facts import CallFact, KeywordFact, Span
 from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Position, Severity, TextEdit
 from goldenpath_audit.auditor.names import Scope, build_scope, is_scope
+from goldenpath_audit.auditor.walk import FileIndex, LineSet, child_nodes, touches
 from goldenpath_audit.auditor.source import SourceFile
 from goldenpath_audit.rules.base import Rule, invalid, valid
 from goldenpath_audit.rules.websockets_client import (
@@ -80,19 +81,25 @@ _LEGACY_SELECT_PARAMS = frozenset({"client_subprotocols", "server_subprotocols"}
 
 
 def collect(tree: ast.Module, source: SourceFile) -> ArgumentFacts:
-    collector = _Collector(source)
-    collector.walk(tree, [build_scope(tree, None)])
+    index = FileIndex.of(tree, source.text)
+    # Only calls on lines naming something imported from websockets can be recorded.
+    collector = _Collector(source, index.lines_with_names(index.names_into(("websockets",))))
+    if collector.lines:
+        collector.walk(tree, [build_scope(tree, None, index)])
     todo_lines = frozenset(i for i, text in enumerate(source.lines, 1) if TODO_MARKER in text)
     return ArgumentFacts(tuple(collector.calls), todo_lines)
 
 
 class _Collector:
-    def __init__(self, source: SourceFile) -> None:
+    def __init__(self, source: SourceFile, lines: LineSet) -> None:
         self.source = source
+        self.lines = lines
         self.calls: list[ServerCallFacts] = []
 
     def walk(self, node: ast.AST, scopes: list[Scope]) -> None:
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
+            if not touches(child, self.lines):
+                continue
             if isinstance(child, ast.Call):
                 self._record(child, scopes)
             if is_scope(child):

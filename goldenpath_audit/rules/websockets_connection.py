@@ -33,6 +33,7 @@ from goldenpath_audit.auditor.findings import (
     Severity,
 )
 from goldenpath_audit.auditor.names import Scope, binding_scope, build_scope
+from goldenpath_audit.auditor.walk import FileIndex, child_nodes
 from goldenpath_audit.rules.base import Rule, invalid, valid
 from goldenpath_audit.rules.websockets_client import (
     ASYNCIO_CLIENTS,
@@ -152,7 +153,7 @@ class _Tree:
         self.scope_of: dict[ast.AST, Scope] = {}
         self.statement: dict[ast.AST, int] = {}
         self.inner: dict[ast.AST, Scope] = {}  # function/class node -> its own scope
-        self.module_scope = build_scope(tree, None)
+        self.module_scope = build_scope(tree, None, FileIndex.of(tree, source.text))
         self.nodes: list[ast.AST] = []
         self._visit(tree, None, self.module_scope, 1)
 
@@ -196,7 +197,7 @@ class _Tree:
                     body = [node.body] if isinstance(node, ast.Lambda) else node.body
                     children += [(statement, inner) for statement in body]
             else:
-                children = [(child, scope) for child in ast.iter_child_nodes(node)]
+                children = [(child, scope) for child in child_nodes(node)]
             for child, child_scope in reversed(children):
                 stack.append((child, node, child_scope, line))
 

@@ -30,6 +30,7 @@ from goldenpath_audit.auditor.facts import Span, node_span, replace_span
 from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Severity
 from goldenpath_audit.auditor.import_facts import ImportFact
 from goldenpath_audit.auditor.names import Scope, catches_import_error, build_scope, is_scope, resolve_expression
+from goldenpath_audit.auditor.walk import FileIndex, LineSet, child_nodes, touches, walk_pruned
 from goldenpath_audit.auditor.source import SourceFile
 from goldenpath_audit.auditor.versions import policy_for
 from goldenpath_audit.rules.base import Rule, invalid, valid
@@ -110,16 +111,19 @@ def _tracked(qualname: str) -> bool:
 
 
 class _Collector:
-    def __init__(self, source: SourceFile, tree: ast.Module) -> None:
+    def __init__(self, source: SourceFile, tree: ast.Module, lines: LineSet) -> None:
         self.source = source
         self.uses: list[LegacyUse] = []
         self.attributes: set[str] = set()
         self.functions = _function_arities(tree)
+        self.lines = lines  # the only lines where a use or a legacy attribute can be
 
     def span(self, node: ast.AST) -> Span:
         return node_span(self.source, node)
 
     def walk(self, node: ast.AST, scope: Scope, context: str = "other") -> None:
+        if not touches(node, self.lines):
+            return
         if isinstance(node, (ast.Name, ast.Attribute)):
             if isinstance(node, ast.Attribute) and node.attr in LEGACY_ATTRIBUTES:
                 self.attributes.add(node.attr)
@@ -127,7 +131,7 @@ class _Collector:
             if qualname is not None and _tracked(qualname):
                 self.uses.append(LegacyUse(qualname, self.span(node), isinstance(node, ast.Attribute), context))
                 return
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 self.walk(child, scope, context)
             return
         if isinstance(node, ast.Call):
@@ -146,7 +150,7 @@ class _Collector:
             if node.annotation is not None:
                 self.walk(node.annotation, scope, "annotation")
             return
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             self.walk(child, scope, context if isinstance(node, (ast.Subscript, ast.Tuple, ast.BinOp)) else "other")
 
     def call(self, node: ast.Call, scope: Scope, context: str) -> None:
@@ -225,28 +229,29 @@ def _function_arities(tree: ast.Module) -> dict[str, int]:
 
 
 def collect_legacy(tree: ast.Module, source: SourceFile) -> LegacyFacts:
-    collector = _Collector(source, tree)
-    scope = build_scope(tree, None)
+    index = FileIndex.of(tree, source.text)
+    lines = index.lines_with_names(index.names_into(("websockets",))).union(index.lines_with_names(LEGACY_ATTRIBUTES))
+    collector = _Collector(source, tree, lines)
+    scope = build_scope(tree, None, index)
     for statement in tree.body:
         collector.walk(statement, scope)
-    # Whole-tree walks only when the text can hold what they look for.
+    # Walks that visit only the lines able to hold what they look for.
     strings = frozenset(
         name
-        for node in (ast.walk(tree) if any(name in source.text for name in CLASS_NEW) else ())
+        for node in walk_pruned(tree, index.lines_matching("|".join(CLASS_NEW)))
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
         for name in CLASS_NEW
         if name in node.value
     )
-    if "except" not in source.text:
-        return LegacyFacts(tuple(collector.uses), frozenset(collector.attributes), strings, frozenset())
+    import_lines = index.lines_matching(r"\bimport\b")
     fallbacks = frozenset(
         (node.lineno, source.char_column(node.lineno, node.col_offset))
-        for tried in ast.walk(tree)
+        for tried in walk_pruned(tree, import_lines)
         if isinstance(tried, (ast.Try, ast.TryStar))
         for handler in tried.handlers
         if catches_import_error(handler)
         for statement in handler.body
-        for node in ast.walk(statement)
+        for node in walk_pruned(statement, import_lines)
         if isinstance(node, (ast.Import, ast.ImportFrom))
     )
     return LegacyFacts(tuple(collector.uses), frozenset(collector.attributes), strings, fallbacks)

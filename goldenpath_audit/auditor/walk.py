@@ -1,0 +1,177 @@
+"""Cheap tree walking: visit only the parts of a file that can matter.
+
+Walking every node of a 400-line test module in Python costs more than
+parsing it in C. Most of that walk is wasted: a marker use needs the text
+`mark` on its line, a call into `websockets` needs a name imported from it on
+its line, and a statement spanning no such line cannot hold either. So the
+text is searched first (a C-speed regex), giving a `LineSet` of candidate
+lines, and walkers skip every node whose line range touches none of them.
+
+`FileIndex` holds what several walkers of one file share: the names that any
+absolute import binds (a name no import binds never resolves to a library,
+see names.py) and memoised candidate line sets. It hangs off the tree, so the
+rule families that collect their own facts reuse it without re-walking.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+
+_POSITIONED = (ast.stmt, ast.expr, ast.excepthandler, ast.keyword, ast.arg, ast.alias, ast.pattern)
+
+
+class LineSet:
+    """A sorted set of 1-based line numbers with a fast range test."""
+
+    __slots__ = ("_lines",)
+
+    def __init__(self, lines: Iterable[int] = ()) -> None:
+        self._lines = sorted(set(lines))
+
+    def __bool__(self) -> bool:
+        return bool(self._lines)
+
+    def __contains__(self, line: int) -> bool:
+        index = bisect_left(self._lines, line)
+        return index < len(self._lines) and self._lines[index] == line
+
+    def touches(self, start: int, end: int) -> bool:
+        """True when some line in [start, end] is in the set."""
+        index = bisect_left(self._lines, start)
+        return index < len(self._lines) and self._lines[index] <= end
+
+    def union(self, other: "LineSet") -> "LineSet":
+        return LineSet([*self._lines, *other._lines])
+
+
+def node_range(node: ast.AST) -> tuple[int, int] | None:
+    """The lines a node spans, decorators included; None for nodes without positions."""
+    start = getattr(node, "lineno", None)
+    if start is None:
+        return None
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        start = min(start, decorators[0].lineno)
+    return start, getattr(node, "end_lineno", None) or start
+
+
+def touches(node: ast.AST, lines: LineSet) -> bool:
+    """False only when the node has positions and none of its lines is a candidate."""
+    # The hottest function of a check: node_range and LineSet.touches, inlined.
+    try:
+        start = node.lineno  # type: ignore[attr-defined]
+    except AttributeError:
+        return True
+    if node.__class__ in _DECORATED and node.decorator_list:  # type: ignore[attr-defined]
+        start = node.decorator_list[0].lineno  # type: ignore[attr-defined]
+    end = node.end_lineno or start  # type: ignore[attr-defined]
+    candidates = lines._lines
+    index = bisect_left(candidates, start)
+    return index < len(candidates) and candidates[index] <= end
+
+
+_DECORATED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """The direct children of a node, in field order (`ast.iter_child_nodes`, as a list)."""
+    fields = _CHILD_FIELDS.get(node.__class__)
+    if fields is None:
+        fields = _CHILD_FIELDS[node.__class__] = tuple(f for f in node._fields if f not in _SCALAR_FIELDS)
+    children: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            children.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    return children
+
+
+# Fields that never hold a node (names, flags, the load/store context), skipped unread.
+_SCALAR_FIELDS = frozenset(
+    {"ctx", "id", "attr", "arg", "type_comment", "level", "module", "kind", "conversion", "is_async", "simple"}
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def walk_pruned(tree: ast.AST, lines: LineSet) -> Iterator[ast.AST]:
+    """Every node touching a candidate line, in source order (a statement before its parts)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in reversed(child_nodes(node)) if touches(child, lines))
+
+
+class FileIndex:
+    """Per-file facts shared by walkers: import-bound names and candidate lines."""
+
+    def __init__(self, tree: ast.Module, text: str) -> None:
+        self.text = text
+        self._line_starts: list[int] | None = None
+        self._lines_cache: dict[object, LineSet] = {}
+        # Local name -> the qualified names absolute imports bind it to, anywhere in the file.
+        self.imported: dict[str, set[str]] = {}
+        for node in walk_pruned(tree, self.lines_matching(r"\bimport\b")):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.imported.setdefault(alias.asname, set()).add(alias.name)
+                    else:
+                        top = alias.name.split(".", 1)[0]
+                        self.imported.setdefault(top, set()).add(top)
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        local = alias.asname or alias.name
+                        self.imported.setdefault(local, set()).add(f"{node.module}.{alias.name}")
+
+    @classmethod
+    def of(cls, tree: ast.Module, text: str) -> "FileIndex":
+        """The index of a tree, built on first use and kept on the tree."""
+        index = getattr(tree, "_goldenpath_index", None)
+        if index is None:
+            index = cls(tree, text)
+            tree._goldenpath_index = index  # type: ignore[attr-defined]
+        return index
+
+    def names_into(self, modules: Iterable[str]) -> set[str]:
+        """Local names some import binds to one of `modules` or something inside it."""
+        prefixes = tuple(modules)
+        return {
+            local
+            for local, targets in self.imported.items()
+            if any(target == p or target.startswith(p + ".") for target in targets for p in prefixes)
+        }
+
+    def lines_with_names(self, names: Iterable[str]) -> LineSet:
+        """Lines where one of `names` occurs as a whole word."""
+        names = sorted(set(names))
+        if not names:
+            return LineSet()
+        return self.lines_matching(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
+
+    def lines_matching(self, pattern: str) -> LineSet:
+        """Lines holding a match of `pattern` (a match spanning lines counts for each)."""
+        cached = self._lines_cache.get(pattern)
+        if cached is not None:
+            return cached
+        starts = self._starts()
+        lines: list[int] = []
+        for match in re.finditer(pattern, self.text):
+            first = bisect_left(starts, match.start() + 1)
+            last = bisect_left(starts, max(match.end(), match.start() + 1))
+            lines.extend(range(first, last + 1))
+        result = LineSet(lines)
+        self._lines_cache[pattern] = result
+        return result
+
+    def _starts(self) -> list[int]:
+        """Offsets where each line starts (line n starts at starts[n - 1])."""
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", self.text))]
+        return self._line_starts
