@@ -160,11 +160,29 @@ def check(
     quiet: bool = QuietOption,
     no_cache: bool = NoCacheOption,
     cache_dir: Optional[Path] = CacheDirOption,
+    baseline: Optional[Path] = typer.Option(
+        None,
+        "--baseline",
+        metavar="FILE",
+        help="Report only findings not recorded in FILE, and list its entries that no longer occur "
+        "(overrides the `baseline` setting).",
+    ),
+    write_baseline: Optional[Path] = typer.Option(
+        None, "--write-baseline", metavar="FILE", help="Record the current findings in FILE, then exit 0."
+    ),
 ) -> None:
     """Report findings; exit 1 when there are any."""
     from goldenpath_audit.auditor.reporters import report
 
-    result, _ = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir)
+    if baseline is not None and write_baseline is not None:
+        fail("--baseline and --write-baseline cannot be used together")
+    result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir)
+    if write_baseline is not None:
+        _write_baseline(write_baseline, result, runner, paths)
+    stale: list[str] = []
+    baseline_file, from_config = _baseline_file(baseline, runner)
+    if baseline_file is not None:
+        result, stale = _apply_baseline(baseline_file, from_config, result, runner, paths)
     if output_file is not None:
         try:
             with output_file.open("w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
@@ -181,7 +199,89 @@ def check(
             quiet=quiet,
             statistics=statistics,
         )
+    if stale and not quiet:
+        _print_stale(stale, baseline_file)
     raise typer.Exit(_exit_code(result))
+
+
+def _baseline_file(option: Optional[Path], runner: "Runner") -> tuple[Optional[Path], bool]:
+    """`--baseline`, else the `baseline` setting (shown relative to the cwd); and whether it came from the config."""
+    if option is not None:
+        return option, False
+    configured = runner.settings.baseline
+    if configured is None:
+        return None, False
+    try:
+        return Path(os.path.relpath(configured, Path.cwd())), True
+    except ValueError:  # another drive on Windows
+        return configured, True
+
+
+def _baseline_scope(paths: Optional[list[Path]], runner: "Runner"):
+    """The entries this run could reproduce: see `baseline.Scope`."""
+    from goldenpath_audit.auditor.baseline import Scope
+
+    return Scope.of([Path.cwd() / path for path in (paths or [Path(".")])], runner.project.enabled_codes)
+
+
+def _write_baseline(file: Path, result: CheckResult, runner: "Runner", paths: Optional[list[Path]]) -> NoReturn:
+    """Record the findings in `file` (keeping its entries outside this run's scope) and exit 0."""
+    from goldenpath_audit.auditor import baseline as baselines
+
+    target = Path.cwd() / file
+    base_dir = baselines.base_directory(target)
+    entries = set(baselines.entries_for(result, Path.cwd(), base_dir))
+    if target.is_file():
+        scope = _baseline_scope(paths, runner)
+        try:
+            entries |= {entry for entry in baselines.load(target) if not scope.covers(entry, base_dir)}
+        except baselines.BaselineError:
+            pass  # an unusable old baseline is simply replaced
+    for error in result.errors:
+        print(f"error: {error.path}: {error.message} (not recorded in the baseline)", file=sys.stderr)
+    try:
+        written = baselines.write(target, entries)
+    except OSError as exc:
+        fail(f"cannot write {file}: {exc.strerror or exc}")
+    count = _plural(len(entries), "finding")
+    print(f"Wrote {count} to {file}" if written else f"{file} is up to date ({count})", file=sys.stderr)
+    raise typer.Exit(EXIT_CLEAN)
+
+
+def _apply_baseline(
+    file: Path, from_config: bool, result: CheckResult, runner: "Runner", paths: Optional[list[Path]]
+) -> tuple[CheckResult, list[str]]:
+    """Drop baselined findings, and describe the stale entries (`path: CODE (fingerprint)`, path from the cwd).
+
+    A missing or malformed baseline is a one-line error (exit 2).
+    """
+    from goldenpath_audit.auditor import baseline as baselines
+
+    target = Path.cwd() / file
+    try:
+        recorded = baselines.load(target, str(file))
+    except baselines.BaselineError as exc:
+        where = f" (set by 'baseline' in {key_location(runner.settings, 'baseline')})" if from_config else ""
+        fail(f"{exc}{where}")
+    base_dir = baselines.base_directory(target)
+    applied = baselines.apply(result, recorded, Path.cwd(), base_dir, _baseline_scope(paths, runner))
+    stale = [
+        f"{baselines.rebase(entry.path, base_dir, Path.cwd())}: {entry.code} ({entry.fingerprint})"
+        for entry in applied.stale
+    ]
+    return applied.result, stale
+
+
+def _print_stale(stale: list[str], baseline_file: Path, limit: int = 20) -> None:
+    """`N baseline entries no longer occur:`, the first `limit` of them, and how to drop them (stderr)."""
+    count = len(stale)
+    verb = "entry no longer occurs" if count == 1 else "entries no longer occur"
+    print(f"{count} baseline {verb}:", file=sys.stderr)
+    for line in stale[:limit]:
+        print(f"  {line}", file=sys.stderr)
+    if count > limit:
+        print(f"  ... and {count - limit} more", file=sys.stderr)
+    print(f"Run `goldenpath-audit check --write-baseline {baseline_file}` to drop them.", file=sys.stderr)
 
 
 @app.command()

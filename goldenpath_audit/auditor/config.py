@@ -69,6 +69,12 @@ OPTIONS: dict[str, Option] = {
             lambda value: isinstance(value, str),
             "The websockets version to assume everywhere, overriding declared requirements.",
         ),
+        Option(
+            "baseline",
+            "a path to a baseline file (a string)",
+            lambda value: isinstance(value, str),
+            "Report only findings not recorded in this baseline file (relative to the config file).",
+        ),
     )
 }
 
@@ -87,6 +93,8 @@ class Settings:
     websockets_version_origin: str | None = None
     extra_markers: list[str] = field(default_factory=list)
     ssot: "SsotRegistry" = field(default_factory=lambda: SsotRegistry({}))
+    # `baseline = "..."`, resolved against the config file's directory.
+    baseline: Path | None = None
     # The table the settings came from: ("tool", "goldenpath-audit"), or () for
     # a `--config` file with top-level keys. Used to point errors at a line.
     config_header: tuple[str, ...] = ()
@@ -157,6 +165,8 @@ def _settings_from_table(table: dict[str, Any], path: Path, header: tuple[str, .
         except RegistryError as exc:
             line = key_line(text, (*header, "ssot"), exc.key)
             raise ConfigError(f"{path}:{line}: {exc}") from None
+    if "baseline" in table:
+        settings.baseline = path.parent / table["baseline"]
     if "websockets-version" in table:
         settings.websockets_version = table["websockets-version"]
         settings.websockets_version_origin = f'websockets-version = "{table["websockets-version"]}" in {path.name}'
@@ -204,8 +214,13 @@ def _check_version(value: str) -> str | None:
     return None
 
 
+def _check_baseline(value: str) -> str | None:
+    return "must name a file, got an empty string" if not value.strip() else None
+
+
 # Checks of a value whose type is right; they return what is wrong, or None.
 _VALUE_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "baseline": _check_baseline,
     "exclude": _check_patterns,
     "websockets-version": _check_version,
 }
