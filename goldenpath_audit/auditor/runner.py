@@ -127,6 +127,7 @@ class Runner:
                 checked[path] = outcome.facts
                 suppressions[path] = outcome.suppressions
         self._finalize(result, checked, suppressions)
+        result.errors.extend(self.project.pytest_config_errors())
         self.checked_facts = checked
         if self.cache is not None:
             self.cache.save()
