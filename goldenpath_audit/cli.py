@@ -409,6 +409,8 @@ def imports(
     from goldenpath_audit.auditor.import_report import build_import_report
 
     report = _build_report(build_import_report, config, paths, name)
+    for error in report.errors:
+        print(f"error: {error.path}: {error.message}", file=sys.stderr)
     if output_format is ReportFormat.json:
         _print_json_report(report)
 

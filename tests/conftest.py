@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -44,3 +46,23 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Ch
 
 def locations(result: CheckResult) -> list[tuple[str, int, int, str]]:
     return [(f.path, f.line, f.column, f.code) for f in result.findings]
+
+
+def cli(cwd: Path, *args: str, timeout: float = 120, **options) -> subprocess.CompletedProcess:
+    """`python -m goldenpath_audit ARGS` in `cwd`, output captured; a hang fails the test at `timeout`."""
+    return subprocess.run(
+        [sys.executable, "-m", "goldenpath_audit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **options,
+    )
+
+
+def assert_clean_exit(completed: subprocess.CompletedProcess, codes: tuple[int, ...] = (0, 1)) -> None:
+    """An expected exit code (not a crash, not a signal), no traceback, no last-resort "internal error" line."""
+    output = completed.stdout + completed.stderr
+    assert completed.returncode in codes, (completed.returncode, completed.stderr[-2000:])
+    assert "Traceback" not in output
+    assert "internal error" not in completed.stderr, completed.stderr[-2000:]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import locations
+from conftest import assert_clean_exit, cli, locations
 from goldenpath_audit.auditor.config import load_settings
 from goldenpath_audit.auditor.findings import CheckResult
 from goldenpath_audit.auditor.runner import Runner
@@ -45,22 +45,6 @@ def check(root: Path, files: dict[str, bytes | str], *paths: str) -> CheckResult
 
 def errors(result: CheckResult) -> list[tuple[str, str]]:
     return [(error.path, error.message) for error in result.errors]
-
-
-def cli(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "goldenpath_audit", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def assert_clean_exit(completed: subprocess.CompletedProcess) -> None:
-    """Exit 0 or 1 (not a crash, not a signal) and not one traceback."""
-    assert completed.returncode in (0, 1), (completed.returncode, completed.stderr[-2000:])
-    assert "Traceback" not in completed.stderr + completed.stdout
 
 
 # -- syntax errors: GP001 at the exact position ---------------------------------------
@@ -267,6 +251,14 @@ DEEP = {
     "conditional": "extra_headers = " + "1 if x else " * 20000 + "1\n",
     "subscripts": "extra_headers = a" + "[0]" * 20000 + "\n",
     "calls": "extra_headers = a" + ".b()" * 20000 + "\n",
+    "attributes": "extra_headers = a" + ".b" * 20000 + "\n",
+    "binary-ops": "extra_headers = " + "1 + " * 20000 + "1\n",
+    "right-assoc-power": "extra_headers = " + "2 ** " * 20000 + "2\n",
+    "dicts": "extra_headers = " + "{1: " * 20000 + "1" + "}" * 20000 + "\n",
+    "not": "extra_headers = " + "not " * 20000 + "x\n",
+    "multiline-binops": "extra_headers = (\n" + "1 +\n" * 20000 + "1)\n",
+    "elif-chain": "extra_headers = 1\nif a:\n    pass\n" + "elif a:\n    pass\n" * 20000,
+    "indentation": "extra_headers = 1\n" + "".join(" " * level + "if x:\n" for level in range(200)) + " " * 200 + "pass\n",
     # A newer-grammar file makes the checker ask libcst, whose native parser
     # used to overflow its stack (SIGSEGV) or eat gigabytes on these.
     "new-grammar-unary": "extra_headers = f'{'nested'}'\nx = " + "-" * 20000 + "1\n",
@@ -334,18 +326,62 @@ def test_empty_and_token_only_files(root: Path) -> None:
     assert result.errors == []
 
 
+def payload(executed: Path, name: str) -> str:
+    """Code that leaves `executed/name` behind and kills the process, wherever it runs."""
+    return f"import os\nopen({str(executed / name)!r}, 'w').close()\nos._exit(3)\n"
+
+
 def test_the_audited_code_is_never_executed(tmp_path: Path) -> None:
-    sentinel = tmp_path / "EXECUTED"
-    payload = f"open({str(sentinel)!r}, 'w').write('x')\nimport sys\nsys.exit(3)\n"
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "conftest.py").write_text(
-        payload + "def pytest_configure(config):\n    config.addinivalue_line('markers', 'x')\n"
-    )
-    (tmp_path / "__init__.py").write_text(payload)
-    (tmp_path / "setup.py").write_text(payload)
-    (tmp_path / "test_a.py").write_text(
-        payload + WS + "import pytest\n@pytest.mark.unknown\ndef test_a():\n    pass\n"
-    )
-    for args in (("check",), ("fix", "--unsafe-fixes"), ("fix", "--diff")):
-        assert_clean_exit(cli(tmp_path, *args))
-    assert not sentinel.exists()
+    """Every file Python or pytest would run, and every module `python -m` could pick up from the cwd."""
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    root = tmp_path / "project"
+    files = {
+        ".git/HEAD": "",
+        "conftest.py": payload(executed, "conftest")
+        + "pytest_plugins = ['plugin']\ndef pytest_configure(config):\n    config.addinivalue_line('markers', 'x')\n",
+        "tests/conftest.py": payload(executed, "tests-conftest"),
+        "__init__.py": payload(executed, "init"),
+        "tests/__init__.py": payload(executed, "tests-init"),
+        "setup.py": payload(executed, "setup"),
+        "plugin.py": payload(executed, "plugin"),
+        "backend.py": payload(executed, "backend"),
+        "app/__init__.py": payload(executed, "app"),
+        "app/models.py": payload(executed, "models") + "class User:\n    pass\n",
+        "tests/test_a.py": payload(executed, "test-module")
+        + WS
+        + "import pytest\nfrom app.models import User\n@pytest.mark.unknown\ndef test_a():\n    pass\n",
+        "pyproject.toml": (
+            '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n\n'
+            '[tool.pytest.ini_options]\naddopts = "-p plugin"\nmarkers = ["known: a marker"]\n'
+        ),
+        "sitecustomize.py": payload(executed, "sitecustomize"),
+        "usercustomize.py": payload(executed, "usercustomize"),
+        "evil.pth": f"import os; open({str(executed / 'pth')!r}, 'w').close(); os._exit(3)\n",
+    }
+    # `python -m` puts the cwd first on sys.path: a project module named like one the tool imports.
+    for module in ("typing", "typer", "rich", "libcst", "tomlkit", "pathspec", "packaging", "click", "ast", "json"):
+        files[f"{module}.py"] = payload(executed, f"shadow-{module}")
+    for relative, content in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(content)
+    console_script = Path(sys.executable).with_name("goldenpath-audit")
+    commands = [
+        ["check"],
+        ["check", "tests/test_a.py"],
+        ["fix", "--diff"],
+        ["fix", "--unsafe-fixes"],
+        ["markers"],
+        ["imports", "User"],
+        ["clean"],
+    ]
+    for command in commands:
+        assert_clean_exit(cli(root, *command))
+        assert sorted(path.name for path in executed.iterdir()) == [], command
+        if console_script.exists() and command[0] in ("check", "markers"):  # no cwd on its sys.path
+            completed = subprocess.run([console_script, *command], cwd=root, capture_output=True, text=True, timeout=120)
+            assert_clean_exit(completed)
+            assert sorted(path.name for path in executed.iterdir()) == [], ("console script", command)
+    # And the payloads do work when run: the test would see them.
+    subprocess.run([sys.executable, str(root / "setup.py")], timeout=60)
+    assert [path.name for path in executed.iterdir()] == ["setup"]

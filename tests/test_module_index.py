@@ -369,6 +369,14 @@ def test_every_binding_form(tmp_path: Path) -> None:
     assert "__path__" not in info.defined
 
 
+def test_keyword_only_arguments_without_defaults(tmp_path: Path) -> None:
+    """`kw_defaults` holds None for `*, a`: walking it crashed every run that looked the module up."""
+    write(tmp_path, {"mod.py": "def f(*, a, b=DEFAULT, c):\n    pass\n"})
+    info = ModuleIndex([tmp_path]).find("mod")
+    assert info is not None and not info.open_namespace
+    assert "f" in info.defined
+
+
 def test_definitions_exclude_imports_and_import_fallbacks(tmp_path: Path) -> None:
     source = (
         "import os\n"

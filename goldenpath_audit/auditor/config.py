@@ -284,8 +284,10 @@ def _load_toml(path: Path) -> dict[str, Any]:
             message = message[: where.start()]
             raise ConfigError(f"{path}:{where.group(1)}:{where.group(2)}: invalid TOML: {message}") from None
         raise ConfigError(f"{path}: invalid TOML: {message}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read: not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
 def _describe(value: Any) -> str:

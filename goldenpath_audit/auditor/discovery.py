@@ -271,7 +271,11 @@ class _Walker:
         """Mark a directory as visited; False if it was (a symlink loop or alias)."""
         try:
             st = entry.stat()  # follows symlinks: the target's identity
-        except OSError:
+        except OSError as exc:
+            # A link that vanished or loops is skipped as `_kind` skips it; anything
+            # else (a path over PATH_MAX, say) hides a whole subtree: say so.
+            if exc.errno not in (errno.ENOENT, errno.ELOOP):
+                self.errors.append((entry.path, _reason(exc)))
             return False
         key = (st.st_dev, st.st_ino)
         if key in self.visited:

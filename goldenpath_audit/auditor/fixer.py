@@ -128,10 +128,15 @@ def _fix_config(path: Path, display: str, findings: list[Finding]) -> FileChange
         for op in finding.fix.operations:  # type: ignore[union-attr]
             kind = op.param("config_kind")
             entries.setdefault(op.param("name"), op.param("description"))
+    if os.path.lexists(path) and not path.is_file():
+        # A FIFO would block the read forever; a dangling or looping link has no file to edit.
+        raise _Skip("cannot register markers: not a regular file")
     try:
         before = path.read_bytes() if path.exists() else b""
         after = register_markers(path, kind, sorted(entries.items()))
-    except (OSError, MarkerConfigError, ValueError) as exc:
+    except OSError as exc:
+        raise _Skip(f"cannot register markers: {exc.strerror or exc}") from None
+    except (MarkerConfigError, ValueError) as exc:
         raise _Skip(f"cannot register markers: {exc}") from None
     if after is None:
         return None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from goldenpath_audit.auditor.config import Settings
+from goldenpath_audit.auditor.findings import FileError
 
 IMPORT_RULES = ["GP301", "GP302", "GP303"]
 
@@ -34,6 +35,7 @@ class ImportReport:
     name: str
     definitions: list[tuple[str, str, int]] = field(default_factory=list)  # (module, file, line)
     paths: list[ImportPath] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)  # paths that could not be walked, read or parsed
 
     def to_json(self) -> dict:
         return {
@@ -49,17 +51,18 @@ STATUS_ORDER = {"broken": 0, "deprecated": 1, "re-export": 2, "canonical": 3}
 
 def build_import_report(settings: Settings, cwd: Path, paths: Sequence[Path], name: str) -> ImportReport:
     from goldenpath_audit.auditor.context import FileContext
+    from goldenpath_audit.auditor.marker_report import unreadable
     from goldenpath_audit.auditor.runner import Runner
     from goldenpath_audit.rules.imports import resolved_imports
 
     if not name.isidentifier():
         raise ValueError(f"'{name}' is not a class or function name (give the bare name, e.g. WebSocketManager)")
-    runner = Runner(dataclasses.replace(settings, select=None, ignore=[]), cwd, select=IMPORT_RULES)
-    runner.check(paths)
+    runner = Runner(dataclasses.replace(settings, select=None, ignore=[]), cwd, select=[*IMPORT_RULES, "GP001"])
+    result = runner.check(paths)
     project = runner.project
     index = project.module_index
     registry = settings.ssot
-    report = ImportReport(name=name)
+    report = ImportReport(name=name, errors=unreadable(result))
     defining = index.defining_modules(name)
     for module in defining:
         info = index.find(module)

@@ -24,7 +24,7 @@ from goldenpath_audit.auditor.config import Settings
 from goldenpath_audit.auditor.context import RunContext
 from goldenpath_audit.auditor.discovery import discover
 from goldenpath_audit.auditor.facts import FileFacts
-from goldenpath_audit.auditor.findings import FileError
+from goldenpath_audit.auditor.findings import CheckResult, FileError
 from goldenpath_audit.auditor.marker_registry import Registration
 from goldenpath_audit.auditor.pytest_config import PytestConfig
 
@@ -93,7 +93,7 @@ class MarkerRoot:
 @dataclass
 class MarkerReport:
     roots: list[MarkerRoot] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)  # paths that could not be walked or read
+    errors: list[FileError] = field(default_factory=list)  # paths that could not be walked, read or parsed
 
     def to_json(self) -> dict[str, object]:
         return {"version": 1, "roots": [root.to_json() for root in self.roots]}
@@ -104,11 +104,17 @@ def build_marker_report(settings: Settings, cwd: Path, paths: Sequence[Path]) ->
     from goldenpath_audit.auditor.runner import Runner
 
     settings = dataclasses.replace(settings, select=None, ignore=[])
-    runner = Runner(settings, cwd, select=MARKER_RULES)
+    runner = Runner(settings, cwd, select=[*MARKER_RULES, "GP001"])
     result = runner.check(paths)
     report = marker_report(runner, paths)
-    report.errors = list(result.errors)
+    report.errors = unreadable(result)
     return report
+
+
+def unreadable(result: CheckResult) -> list[FileError]:
+    """The files a report could not count: errors, and files that do not parse (GP001) at their position."""
+    syntax = [FileError(f"{f.path}:{f.line}:{f.column}", f.message) for f in result.findings if f.code == "GP001"]
+    return sorted([*result.errors, *syntax], key=lambda error: (error.path, error.message))
 
 
 def marker_report(runner: Runner, paths: Sequence[Path]) -> MarkerReport:

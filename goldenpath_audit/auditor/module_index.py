@@ -189,7 +189,9 @@ class _Binder:
     def _statement(self, node: ast.stmt) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.bind(node.name, node.lineno, imported=False)
-            for expr in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
+            # kw_defaults holds None for a keyword-only argument without a default.
+            defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+            for expr in [*node.decorator_list, *defaults]:
                 self._expression(expr)
         elif isinstance(node, ast.ClassDef):
             self.bind(node.name, node.lineno, imported=False)

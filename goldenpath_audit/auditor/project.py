@@ -18,6 +18,7 @@ from goldenpath_audit.auditor.versions import VersionPolicy, policy_for, policy_
 
 if TYPE_CHECKING:
     from goldenpath_audit.auditor.facts import FileFacts
+    from goldenpath_audit.auditor.findings import FileError
     from goldenpath_audit.auditor.marker_registry import MarkerRegistry
     from goldenpath_audit.auditor.module_index import ModuleIndex
     from goldenpath_audit.auditor.pytest_config import PytestConfigIndex
@@ -83,6 +84,27 @@ class Project:
 
             self._pytest_configs = PytestConfigIndex(self.checked_paths)
         return self._pytest_configs
+
+    def pytest_config_errors(self) -> list["FileError"]:
+        """What pytest would reject or warn about in the configs this run consulted, one error each.
+
+        A `markers` string where pytest 9 wants a list, an unreadable pytest.ini, a
+        duplicate section: without this line the user would only see the marker
+        findings that follow from it ("not registered") and not their cause.
+        Configs no enabled rule asked about are not read for this.
+        """
+        from goldenpath_audit.auditor.findings import FileError
+        from goldenpath_audit.auditor.pytest_config import split_problem
+
+        if self._pytest_configs is None:
+            return []
+        errors: dict[tuple[str, str], None] = {}
+        for config in self._pytest_configs.roots():
+            for problem in config.problems:
+                path, line, reason = split_problem(problem)
+                display = self.display_path(path) if path is not None else "pytest config"
+                errors[(display, f"line {line}: {reason}" if line is not None else reason)] = None
+        return [FileError(path, message) for path, message in errors]
 
     @property
     def marker_registry(self) -> "MarkerRegistry":

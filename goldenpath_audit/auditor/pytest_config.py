@@ -34,6 +34,7 @@ __all__ = [
     "PytestConfigIndex",
     "find_pytest_config",
     "marker_name",
+    "split_problem",
 ]
 
 #: Candidate file names, in the order pytest tests them within one directory.
@@ -256,6 +257,21 @@ class _Finder:
         if name.endswith(".toml"):
             return _load_pytest_toml(path, text)
         return _load_ini(path, text)
+
+
+_PROBLEM = re.compile(
+    r"(?P<path>.*?(?:pytest\.toml|pytest\.ini|pyproject\.toml|tox\.ini|setup\.cfg))(?::(?P<line>\d+))?: (?P<reason>.*)",
+    re.DOTALL,
+)
+
+
+def split_problem(problem: str) -> tuple[Path | None, int | None, str]:
+    """A problem string as (file, line or None, reason); (None, None, problem) if it names no config file."""
+    match = _PROBLEM.fullmatch(problem)
+    if match is None:
+        return None, None, problem
+    line = match.group("line")
+    return Path(match.group("path")), int(line) if line else None, " ".join(match.group("reason").split())
 
 
 def _unique(items: list[str]) -> list[str]:

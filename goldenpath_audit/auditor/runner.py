@@ -140,6 +140,7 @@ class Runner:
                 if outcome.suppressions is not UNREAD:
                     suppressions[path] = outcome.suppressions
         self._finalize(result, checked, suppressions)
+        result.errors.extend(self.project.pytest_config_errors())
         self.checked_facts = checked
         if self.cache is not None:
             self.cache.save()

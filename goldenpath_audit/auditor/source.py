@@ -3,6 +3,9 @@
 Decoding follows PEP 263 and BOMs through `tokenize.detect_encoding`, so a
 latin-1 file with a cookie is read as latin-1 and written back as latin-1.
 The newline style is remembered so the fixer can keep it.
+Files over MAX_SOURCE_BYTES are refused before decoding: their syntax tree
+would take gigabytes and minutes (50 MB of generated data is not a test
+suite), so they become one error line instead of an out-of-memory kill.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from dataclasses import dataclass, field
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
+# The same limit as module_index.py and dependencies.py apply to what they read.
+MAX_SOURCE_BYTES = 8_000_000
+
 
 class SourceDecodeError(Exception):
-    """The bytes are not text in the encoding the file declares."""
+    """The bytes cannot be read as source: not text in the declared encoding, or too large."""
 
 
 @dataclass(slots=True)
@@ -31,6 +37,11 @@ class SourceFile:
 
     @classmethod
     def from_bytes(cls, path: str, raw: bytes) -> "SourceFile":
+        if len(raw) > MAX_SOURCE_BYTES:
+            raise SourceDecodeError(
+                f"too large to analyse ({len(raw) / 1_000_000:.1f} MB; "
+                f"files over {MAX_SOURCE_BYTES // 1_000_000} MB are not parsed)"
+            )
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
         except SyntaxError as exc:

@@ -81,7 +81,7 @@ def unknown_uses(run: RunContext) -> list[UnknownUse]:
 
 def _governing(known: KnownMarkers, run: RunContext) -> str:
     if known.config.path is None:
-        return "no pytest config file governs this file"
+        return "not registered (no pytest config file governs this file)"
     return f"not registered in {run.project.display_path(known.config.path)}"
 
 
