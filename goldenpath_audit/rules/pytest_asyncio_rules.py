@@ -531,6 +531,7 @@ def _marker_fix(test: AsyncTest, facts: AsyncioFacts) -> Fix | None:
     message = f"add `{decorator}`"
     if facts.needs_import:
         message += " and `import pytest`"
+        edits = []  # where the codemod puts the import is not known here: no partial SARIF fix
     return Fix(
         applicability=Applicability.UNSAFE,
         message=message,

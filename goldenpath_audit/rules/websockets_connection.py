@@ -20,8 +20,10 @@ certain. `check` only adds the version policy of the file.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from goldenpath_audit.auditor.facts import Span, node_span
@@ -30,7 +32,9 @@ from goldenpath_audit.auditor.findings import (
     Finding,
     Fix,
     FixOperation,
+    Position,
     Severity,
+    TextEdit,
 )
 from goldenpath_audit.auditor.names import Scope, binding_scope, build_scope
 from goldenpath_audit.auditor.walk import FileIndex, child_nodes
@@ -130,6 +134,7 @@ class AttributeUse:
     top_level: bool  # bound through top-level `websockets.connect/serve` (version dependent)
     operations: tuple[FixOperation, ...]
     review: str
+    edits: tuple[TextEdit, ...] = ()  # the same change as text, for SARIF; empty when not certain
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,9 +280,10 @@ def collect_connection_facts(tree: ast.Module, source: SourceFile) -> Connection
         if any(q and (q in LEGACY_CLIENTS or q.startswith(LEGACY_CLIENT_PREFIXES)) for q in qualnames):
             legacy_client = True
             break
+    attributes = tuple(_AttributeCollector(walked).collect()) if wants_attributes else ()
     return ConnectionFacts(
         exceptions=tuple(_ExceptionCollector(walked).collect()) if wants_exceptions else (),
-        attributes=tuple(_AttributeCollector(walked).collect()) if wants_attributes else (),
+        attributes=_with_edits(attributes, tree, source),
         legacy_client=legacy_client,
     )
 
@@ -737,6 +743,102 @@ class _AttributeCollector:
         return tuple(operations), ""
 
 
+# Textual edits (SARIF `fixes`) -------------------------------------------------------------------------------------
+#
+# The fixer applies the operations with libcst; these are the same changes as
+# plain text replacements, so SARIF viewers can show and apply them. Each is
+# derived from exactly what the operation rewrites, and a fix whose change
+# cannot be pinned down as text gets no edits at all (never a partial set).
+
+
+def _token_edit(op: FixOperation) -> TextEdit | None:
+    """`rename_exception_name` / `expand_attribute`: the `old` name token at the position becomes `new`."""
+    if op.kind not in (RENAME_NAME, EXPAND_ATTRIBUTE):
+        return None
+    old, new = str(op.param("old")), str(op.param("new"))
+    return TextEdit(Position(op.line, op.column), Position(op.line, op.column + len(old)), new)
+
+
+def _token_edits(operations: tuple[FixOperation, ...]) -> tuple[TextEdit, ...]:
+    edits = [_token_edit(op) for op in operations]
+    return () if None in edits else tuple(edit for edit in edits if edit is not None)
+
+
+def _with_edits(uses: tuple[AttributeUse, ...], tree: ast.Module, source: SourceFile) -> tuple[AttributeUse, ...]:
+    if not any(use.operations for use in uses):
+        return uses
+    import_at = _state_import_position(tree, source)
+    return tuple(replace(use, edits=_attribute_edits(use, source, import_at)) for use in uses)
+
+
+def _attribute_edits(use: AttributeUse, source: SourceFile, import_at: Position | None) -> tuple[TextEdit, ...]:
+    edits: list[TextEdit] = []
+    span = use.span
+    for op in use.operations:
+        if op.kind == EXPAND_ATTRIBUTE:
+            edits.append(_token_edit(op))  # type: ignore[arg-type]
+        elif op.kind == STATE_CHECK:
+            text = f"{use.variable}.state is State.{op.param('member')}"
+            if op.param("parenthesize") and not _parenthesized(source, span):
+                text = f"({text})"
+            edits.append(TextEdit(Position(span.line, span.column), Position(span.end_line, span.end_column), text))
+        elif op.kind == NOT_STATE_CHECK:
+            text = f"{use.variable}.state is not State.{op.param('member')}"
+            edits.append(TextEdit(Position(op.line, op.column), Position(span.end_line, span.end_column), text))
+        elif op.kind == ENSURE_IMPORT and import_at is not None:
+            line = f"from {op.param('module')} import {op.param('name')}{source.newline}"
+            edits.append(TextEdit(import_at, import_at, line))
+        else:
+            return ()
+    return tuple(edits)
+
+
+def _parenthesized(source: SourceFile, span: Span) -> bool:
+    """Whether the expression at `span` has parentheses of its own (libcst keeps those)."""
+    before = source.line_text(span.line)[: span.column - 1].rstrip()
+    after = source.line_text(span.end_line)[span.end_column - 1 :].lstrip()
+    return before.endswith("(") and after.startswith(")")
+
+
+def _state_import_position(tree: ast.Module, source: SourceFile) -> Position | None:
+    """Where `ensure_from_import` puts its line: after the docstring and the leading imports.
+
+    Mirrors `codemods.websockets_connection._insert_index`, which counts libcst
+    statement lines (statements joined by `;` are one line). None when there is
+    no such run (libcst then inserts after the file's header comments, which
+    `ast` cannot see) or it reaches the end of a file without a final newline.
+    """
+    body = tree.body
+    end_line = 0
+    index = 0
+    while index < len(body):
+        group = [body[index]]
+        while index + len(group) < len(body) and body[index + len(group)].lineno == group[-1].end_lineno:
+            group.append(body[index + len(group)])
+        docstring = index == 0 and len(group) == 1 and _is_docstring(group[0], source)
+        if not docstring and not all(isinstance(statement, (ast.Import, ast.ImportFrom)) for statement in group):
+            break
+        end_line = group[-1].end_lineno or group[-1].lineno
+        index += len(group)
+    if end_line == 0 or (end_line >= len(source.lines) and not source.text.endswith(("\n", "\r"))):
+        return None
+    return Position(end_line + 1, 1)
+
+
+def _is_docstring(statement: ast.stmt, source: SourceFile) -> bool:
+    """One string literal alone (libcst's `SimpleString`; implicit concatenation is not one)."""
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)):
+        return False
+    if not isinstance(statement.value.value, (str, bytes)):
+        return False
+    segment = ast.get_source_segment(source.text, statement) or ""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return sum(token.type == tokenize.STRING for token in tokens) == 1
+
+
 # The rules -------------------------------------------------------------------------------------------------------
 
 
@@ -890,7 +992,12 @@ file also uses the legacy client, which keeps raising `InvalidStatusCode`.
             applicability = Applicability.UNSAFE if unsafe_note else Applicability.SAFE
             if unsafe_note:
                 message += f" ({unsafe_note})"
-            fix = Fix(applicability, f"use `{NEW_EXCEPTION}` and `.response`", use.operations)
+            fix = Fix(
+                applicability,
+                f"use `{NEW_EXCEPTION}` and `.response`",
+                use.operations,
+                edits=_token_edits(use.operations),
+            )
         else:
             message += f"; review by hand ({use.review})"
         return ctx.finding(self, use.span, message, fix=fix, statement_line=use.statement_line)
@@ -1037,6 +1144,7 @@ checking `state`.
                 Applicability.UNSAFE if unsafe else Applicability.SAFE,
                 f"use `{new}`",
                 use.operations,
+                edits=use.edits,
             )
         else:
             message += f"; not fixed: {use.review}"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from goldenpath_audit.auditor.context import FileContext
-from goldenpath_audit.auditor.facts import Span, node_span, replace_span
+from goldenpath_audit.auditor.facts import Span, node_span
 from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Severity
 from goldenpath_audit.auditor.import_facts import ImportFact
 from goldenpath_audit.auditor.names import Scope, catches_import_error, build_scope, is_scope, resolve_expression
@@ -488,7 +488,6 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
         server = target.startswith(SERVER_NEW)
         review: list[str] = []
         operations = [move]
-        edits = []
         for use in uses:
             if use.context != "call":
                 if use.context != "other" or not use.via_attribute:
@@ -499,10 +498,8 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
             for name, span in use.keywords:
                 if name == "extra_headers" and not server:
                     operations.append(_rename(span, name, "additional_headers"))
-                    edits.append(replace_span(span, "additional_headers"))
                 elif name == "timeout":
                     operations.append(_rename(span, name, "close_timeout"))
-                    edits.append(replace_span(span, "close_timeout"))
                 elif name == "loop":
                     # The same removal GP104 makes, so the migrated call works in one edit.
                     operations.append(
@@ -510,7 +507,6 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
                     )
                 elif name == "ws_handler" and server:
                     operations.append(_rename(span, name, "handler"))
-                    edits.append(replace_span(span, "handler"))
                 elif name in (SERVER_REVIEW if server else CLIENT_REVIEW):
                     review.append(f"`{name}=`")
             if server and target.endswith("serve") and use.handler_args != 1:
@@ -523,11 +519,12 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
             message += " and rename `extra_headers` to `additional_headers`"
         if review:
             message += "; review " + ", ".join(dict.fromkeys(review))
+        # No `edits`: the import move has no textual form here, and a SARIF fix
+        # with only the keyword renames would leave the legacy import in place.
         return Fix(
             applicability=Applicability.UNSAFE if review else Applicability.SAFE,
             message=message,
             operations=tuple(operations),
-            edits=tuple(edits),
         )
 
     def _finding(

@@ -6,6 +6,14 @@ are relative to `%SRCROOT%`, which `originalUriBaseIds` maps to the directory
 the check ran in; code scanning resolves them against the repository root.
 Columns count characters, hence `"columnKind": "unicodeCodePoints"`; SARIF end
 columns are exclusive, like ours.
+
+A result gets a `fixes` entry only when its fix has a textual form (`Fix.edits`):
+SARIF requires every fix to carry at least one replacement, and a fix that
+lists only part of its change would be wrong to apply. Fixes without one
+(import moves, config registrations, TODO comments) are still in the JSON and
+text output and in `goldenpath-audit fix --diff`. Replacements are listed in
+file order and do not overlap; every `deletedRegion` refers to the file as it
+was checked, not as changed by the replacements before it.
 """
 
 from __future__ import annotations
@@ -109,7 +117,7 @@ def sarif_result(finding: Finding, rule_index: Mapping[str, int]) -> dict[str, A
                 "artifactChanges": [
                     {
                         "artifactLocation": artifact_location(finding.path),
-                        "replacements": [_replacement(edit) for edit in finding.fix.edits],
+                        "replacements": [_replacement(edit) for edit in _in_file_order(finding.fix.edits)],
                     }
                 ],
             }
@@ -153,6 +161,10 @@ def _absolute_uri(path: str) -> str:
 
 def _region(start_line: int, start_column: int, end_line: int, end_column: int) -> dict[str, int]:
     return {"startLine": start_line, "startColumn": start_column, "endLine": end_line, "endColumn": end_column}
+
+
+def _in_file_order(edits: tuple[TextEdit, ...]) -> list[TextEdit]:
+    return sorted(edits, key=lambda edit: (edit.start.line, edit.start.column, edit.end.line, edit.end.column))
 
 
 def _replacement(edit: TextEdit) -> dict[str, Any]:
