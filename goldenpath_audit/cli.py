@@ -239,10 +239,16 @@ def _write_baseline(file: Path, result: CheckResult, runner: "Runner", paths: Op
             pass  # an unusable old baseline is simply replaced
     for error in result.errors:
         print(f"error: {error.path}: {error.message} (not recorded in the baseline)", file=sys.stderr)
+    from goldenpath_audit.auditor.writer import WriteRefused
+
+    if not target.parent.is_dir():
+        fail(f"cannot write {file}: No such file or directory")
     try:
         written = baselines.write(target, entries)
     except OSError as exc:
         fail(f"cannot write {file}: {exc.strerror or exc}")
+    except WriteRefused as exc:
+        fail(f"cannot write {file}: {exc}")
     count = _plural(len(entries), "finding")
     print(f"Wrote {count} to {file}" if written else f"{file} is up to date ({count})", file=sys.stderr)
     raise typer.Exit(EXIT_CLEAN)
@@ -298,32 +304,38 @@ def fix(
     cache_dir: Optional[Path] = CacheDirOption,
 ) -> None:
     """Apply safe fixes in place, then report what remains."""
+    from goldenpath_audit.auditor.fix_lock import fix_lock, fix_root
     from goldenpath_audit.auditor.fixer import apply_fixes
+    from goldenpath_audit.auditor.interrupts import exit_on_signals
     from goldenpath_audit.auditor.reporters import report
 
-    result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir)
-    outcome = apply_fixes(result, Path.cwd(), unsafe=unsafe_fixes, write=not diff)
-    for error in outcome.errors:
-        print(f"error: {error.path}: {error.message}", file=sys.stderr)
-    if diff:
-        for change in outcome.changes:
-            sys.stdout.write(change.diff())
-        count, files = outcome.fixed_count, len(outcome.changes)
+    # SIGINT/SIGTERM: the file being written ends wholly old or wholly new, then exit 130/143.
+    with exit_on_signals():
+        root = fix_root(_settings(config, websockets_version, paths).project_root)
+        with fix_lock(root, enabled=not diff):  # a second `fix` on this tree waits, then finds nothing left
+            result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir)
+            outcome = apply_fixes(result, Path.cwd(), unsafe=unsafe_fixes, write=not diff, root=root)
+        for error in outcome.errors:
+            print(f"error: {error.path}: {error.message}", file=sys.stderr)
+        if diff:
+            for change in outcome.changes:
+                sys.stdout.write(change.diff())
+            count, files = outcome.fixed_count, len(outcome.changes)
+            if not quiet:
+                print(f"Would fix {_plural(count, 'finding')} in {_plural(files, 'file')}.", file=sys.stderr)
+            raise typer.Exit(EXIT_FINDINGS if outcome.changes else EXIT_CLEAN)
         if not quiet:
-            print(f"Would fix {_plural(count, 'finding')} in {_plural(files, 'file')}.", file=sys.stderr)
-        raise typer.Exit(EXIT_FINDINGS if outcome.changes else EXIT_CLEAN)
-    if not quiet:
-        for change in outcome.changes:
-            codes = ", ".join(sorted({finding.code for finding in change.fixed}))
-            print(f"Fixed {_plural(len(change.fixed), 'finding')} in {change.path} ({codes})")
-    remaining = runner.check([Path.cwd() / path for path in (paths or [Path(".")])]) if outcome.changes else result
-    if not quiet and outcome.changes:
-        print(f"Fixed {_plural(outcome.fixed_count, 'finding')} in {_plural(len(outcome.changes), 'file')}.")
-    if remaining.findings or remaining.errors or not quiet:
-        if not quiet and outcome.changes and (remaining.findings or remaining.errors):
-            print("Remaining:")
-        report(remaining, "text", sys.stdout, rules=ALL_RULES, color=_use_color(sys.stdout), quiet=quiet)
-    raise typer.Exit(_exit_code(remaining))
+            for change in outcome.changes:
+                codes = ", ".join(sorted({finding.code for finding in change.fixed}))
+                print(f"Fixed {_plural(len(change.fixed), 'finding')} in {change.path} ({codes})")
+        remaining = runner.check([Path.cwd() / path for path in (paths or [Path(".")])]) if outcome.changes else result
+        if not quiet and outcome.changes:
+            print(f"Fixed {_plural(outcome.fixed_count, 'finding')} in {_plural(len(outcome.changes), 'file')}.")
+        if remaining.findings or remaining.errors or not quiet:
+            if not quiet and outcome.changes and (remaining.findings or remaining.errors):
+                print("Remaining:")
+            report(remaining, "text", sys.stdout, rules=ALL_RULES, color=_use_color(sys.stdout), quiet=quiet)
+        raise typer.Exit(_exit_code(remaining))
 
 
 class ReportFormat(str, enum.Enum):

@@ -1,10 +1,13 @@
 """Apply the fixes of a check result to files, safely.
 
-For each file: re-read it and skip it if it changed since it was analysed,
+For each file: refuse it if it resolves (through a symlink) outside the
+project root, re-read it and skip it if it changed since it was analysed,
 apply every selected fix in one libcst pass, check the output still parses,
 re-encode it in the file's own encoding (BOM and PEP 263 cookie honoured; libcst
-keeps the newline style), and write it atomically. Nothing is written in
-`--diff` mode.
+keeps the newline style), and write it atomically, comparing its bytes once
+more right before the replacement (see `writer.py`). Nothing is written in
+`--diff` mode. Only files the check reported are touched, plus the pytest
+config file a marker registration (GP201) names.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 from goldenpath_audit.auditor.findings import Applicability, CheckResult, FileError, Finding
 from goldenpath_audit.auditor.source import SourceDecodeError, SourceFile
-from goldenpath_audit.auditor.writer import write_atomic
+from goldenpath_audit.auditor.writer import CHANGED, WriteRefused, resolve_target, write_atomic
 
 
 @dataclass
@@ -29,6 +32,7 @@ class FileChange:
     before: bytes
     after: bytes
     encoding: str = "utf-8"  # the file's own, so a latin-1 file's diff shows its text
+    created: bool = False  # a config file the fix creates: it must still not exist when written
 
     def diff(self) -> str:
         """A unified diff, as `git diff` shows it (a last line without newline is marked)."""
@@ -70,10 +74,16 @@ def fixable(finding: Finding, *, unsafe: bool) -> bool:
     return finding.fix.applicability is Applicability.SAFE or unsafe
 
 
-def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool) -> FixReport:
-    """Fix Python files with libcst codemods and config files with config writers."""
+def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool, root: Path | None = None) -> FixReport:
+    """Fix Python files with libcst codemods and config files with config writers.
+
+    Nothing is written outside `root` (default: the git repository around
+    `cwd`, else `cwd`; see `fix_lock.fix_root`).
+    """
+    from goldenpath_audit.auditor.fix_lock import fix_root
     from goldenpath_audit.codemods import CONFIG_KINDS
 
+    root = Path(root) if root is not None else fix_root(cwd)
     by_path: dict[str, list[Finding]] = {}
     by_config: dict[str, list[Finding]] = {}
     for finding in result.findings:
@@ -89,23 +99,27 @@ def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool) ->
     jobs += [(display, findings, True) for display, findings in sorted(by_config.items())]
     fixed_files: set[str] = set()
     for display, findings, is_config in jobs:
-        # One file reached twice (a symlink and its target, both named) is fixed once.
-        real = os.path.realpath(cwd / display)
-        if not is_config and real in fixed_files:
-            continue
         try:
+            # One file reached twice (a symlink and its target, both named) is fixed once.
+            real = str(resolve_target(cwd / display, root))
+            if not is_config and real in fixed_files:
+                continue
             if is_config:
                 change = _fix_config(cwd / display, display, findings)
             else:
                 change = _fix_file(cwd / display, display, findings, result.digests.get(display))
-        except _Skip as skip:
+        except (_Skip, WriteRefused) as skip:
             report.errors.append(FileError(display, str(skip)))
             continue
         if change is None:
             continue
         if write:
+            expected = None if change.created else change.before
             try:
-                write_atomic(cwd / display, change.after)
+                write_atomic(cwd / display, change.after, root=root, expected=expected)
+            except WriteRefused as refused:
+                report.errors.append(FileError(display, str(refused)))
+                continue
             except OSError as exc:
                 report.errors.append(FileError(display, f"cannot write: {exc.strerror or exc}"))
                 continue
@@ -132,7 +146,8 @@ def _fix_config(path: Path, display: str, findings: list[Finding]) -> FileChange
         # A FIFO would block the read forever; a dangling or looping link has no file to edit.
         raise _Skip("cannot register markers: not a regular file")
     try:
-        before = path.read_bytes() if path.exists() else b""
+        created = not path.exists()
+        before = b"" if created else path.read_bytes()
         after = register_markers(path, kind, sorted(entries.items()))
     except OSError as exc:
         raise _Skip(f"cannot register markers: {exc.strerror or exc}") from None
@@ -140,7 +155,7 @@ def _fix_config(path: Path, display: str, findings: list[Finding]) -> FileChange
         raise _Skip(f"cannot register markers: {exc}") from None
     if after is None:
         return None
-    return FileChange(path=display, fixed=findings, before=before, after=after)
+    return FileChange(path=display, fixed=findings, before=before, after=after, created=created)
 
 
 def _fix_file(path: Path, display: str, findings: list[Finding], digest: str | None) -> FileChange | None:
@@ -151,7 +166,7 @@ def _fix_file(path: Path, display: str, findings: list[Finding], digest: str | N
     except OSError as exc:
         raise _Skip(f"cannot read: {exc.strerror or exc}") from None
     if digest is not None and hashlib.sha256(raw).hexdigest() != digest:
-        raise _Skip("changed since it was checked; not fixed (run again)")
+        raise _Skip(CHANGED)
     try:
         source = SourceFile.from_bytes(display, raw)
     except SourceDecodeError as exc:
