@@ -121,8 +121,10 @@ def _run(
     websockets_version: Optional[str],
     no_cache: bool = False,
     cache_dir: Optional[Path] = None,
+    quiet: bool = False,
 ) -> tuple[CheckResult, "Runner"]:
     from goldenpath_audit.auditor.cache import FactsCache, default_cache_dir
+    from goldenpath_audit.auditor.progress import DelayedProgress
     from goldenpath_audit.auditor.runner import Runner
 
     settings = _settings(config, websockets_version, paths)
@@ -136,7 +138,11 @@ def _run(
     except (SelectionError, ValueError) as exc:
         fail(str(exc))
     targets = [Path.cwd() / path for path in (paths or [Path(".")])]
-    return runner.check(targets), runner
+    progress = DelayedProgress.for_terminal(quiet=quiet)
+    try:
+        return runner.check(targets, progress), runner
+    finally:
+        progress.close()
 
 
 def _use_color(stream: TextIO) -> bool:
@@ -176,7 +182,7 @@ def check(
 
     if baseline is not None and write_baseline is not None:
         fail("--baseline and --write-baseline cannot be used together")
-    result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir)
+    result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir, quiet)
     if write_baseline is not None:
         _write_baseline(write_baseline, result, runner, paths)
     stale: list[str] = []
@@ -313,7 +319,7 @@ def fix(
     with exit_on_signals():
         root = fix_root(_settings(config, websockets_version, paths).project_root)
         with fix_lock(root, enabled=not diff):  # a second `fix` on this tree waits, then finds nothing left
-            result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir)
+            result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir, quiet)
             outcome = apply_fixes(result, Path.cwd(), unsafe=unsafe_fixes, write=not diff, root=root)
         for error in outcome.errors:
             print(f"error: {error.path}: {error.message}", file=sys.stderr)

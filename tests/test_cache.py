@@ -9,9 +9,12 @@ modules) show up at once.
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -282,3 +285,145 @@ def test_write_permission_denied_is_not_fatal(tree: Path, monkeypatch: pytest.Mo
     assert result.stdout == cold
     assert "Traceback" not in result.output
     assert not cache_file(tree).exists()
+
+
+# -- the stat index: unchanged files are not read -----------------------------------------
+#
+# Files written less than two seconds ago never enter the stat index (they could
+# change again within the same mtime tick), so every test above, whose files are
+# fresh, exercises the read-and-hash path. These give files an old mtime, as a
+# real checkout has, so warm runs take the index path.
+
+
+def age(root: Path, seen: dict[Path, bytes]) -> None:
+    """Give every file changed since the last call an mtime a minute in the past (and a new one)."""
+    stamp = time.time_ns() - 60_000_000_000 - len(seen) * 1_000_000
+    for path in root.rglob("*"):
+        if CACHE_DIR_NAME in path.parts or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if seen.get(path) != data:
+            seen[path] = data
+            stamp += 1_000_000
+            os.utime(path, ns=(stamp, stamp))
+
+
+@pytest.fixture
+def aged(tree: Path):
+    seen: dict[Path, bytes] = {}
+    return lambda: age(tree, seen)
+
+
+def test_aged_tree_warm_runs_match_cold_runs(tree: Path, aged) -> None:
+    aged()
+    check_json()
+    assert check_json() == check_json("--no-cache")
+    (tree / "tests" / "test_b.py").write_text(TEST_B.replace("additional_headers", "extra_headers"))
+    aged()
+    assert codes(check_json()).count("GP101") == 2
+    assert check_json() == check_json("--no-cache")
+    (tree / "pyproject.toml").write_text(PYPROJECT.replace("websockets>=14", "websockets<14"))
+    aged()
+    assert "GP101" not in codes(check_json())
+    (tree / "app" / "missing.py").write_text("thing = 1\n")
+    aged()
+    assert "GP302" not in codes(check_json())
+    assert check_json() == check_json("--no-cache")
+
+
+def test_aged_suppression_comment_still_applies_to_cross_file_findings(tree: Path, aged) -> None:
+    # GP201 findings come from the cross-file phase; the file holding them is
+    # checked from the index without being read, and its comments must still count.
+    (tree / "tests" / "test_a.py").write_text(TEST_A.replace("@pytest.mark.fast", "@pytest.mark.fast  # noqa: GP201"))
+    aged()
+    check_json()
+    warm = check_json()
+    assert "GP201" not in codes(warm)
+    assert warm == check_json("--no-cache")
+
+
+def test_stat_index_trusts_size_and_mtime(tree: Path, aged) -> None:
+    # Like ruff and git, an unchanged (size, mtime) means an unchanged file: a
+    # same-size edit that restores the old mtime is not seen until `--no-cache`.
+    aged()
+    check_json()
+    path = tree / "tests" / "test_b.py"
+    info = path.stat()
+    path.write_text(TEST_B.replace("additional_headers", "extra_headers".ljust(18)))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size
+    assert codes(check_json()).count("GP101") == 1  # the index answered
+    assert codes(check_json("--no-cache")).count("GP101") == 2
+
+
+def test_recently_modified_files_are_not_indexed(tree: Path) -> None:
+    # A file modified within the last two seconds is re-read on every run.
+    check_json()
+    path = tree / "tests" / "test_b.py"
+    info = path.stat()
+    path.write_text(TEST_B.replace("additional_headers", "extra_headers".ljust(18)))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert codes(check_json()).count("GP101") == 2
+
+
+# -- worker processes ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True, reason="one CPU")
+def test_worker_processes_give_the_same_result_as_one_process(tree: Path) -> None:
+    for index in range(40):
+        body = TEST_A if index % 3 else TEST_B
+        (tree / "tests" / f"test_gen_{index:02}.py").write_text(body.replace("def test_", f"def test_{index}_"))
+    (tree / "tests" / "test_broken.py").write_text("import websockets\n\ndef test(:\n    pass\n")
+    (tree / "tests" / "test_latin.py").write_bytes(b"import websockets\nx = '\xff'\n")
+
+    def run(pool_min_files: int):
+        result = Runner(load_settings(tree), tree, pool_min_files=pool_min_files).check([tree])
+        return (
+            [(f.path, f.line, f.column, f.code, f.message, f.fix) for f in result.findings],
+            [(e.path, e.message) for e in result.errors],
+            result.sources,
+            result.digests,
+        )
+
+    serial = run(10**9)
+    assert run(1) == serial
+    assert {f[3] for f in serial[0]} >= {"GP001", "GP101", "GP201", "GP302"}
+    assert serial[1] and "test_latin.py" in serial[1][0][0]
+
+
+# -- the progress bar ------------------------------------------------------------------------
+
+
+def test_progress_bar_appears_only_after_the_delay(tmp_path: Path) -> None:
+    from goldenpath_audit.auditor.progress import DelayedProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quick = Terminal()
+    progress = DelayedProgress(enabled=True, stream=quick, delay=60)
+    progress.start(3)
+    for _ in range(3):
+        progress.advance()
+    progress.close()
+    assert quick.getvalue() == ""
+
+    slow = Terminal()
+    progress = DelayedProgress(enabled=True, stream=slow, delay=0)
+    progress.start(3)
+    progress.advance()
+    progress.close()
+    assert "Checking" in slow.getvalue() and "1/3" in slow.getvalue()
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tree: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "goldenpath_audit", "check", "--no-cache"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GOLDENPATH_AUDIT_JOBS": "1"},
+    )
+    assert result.returncode == 1
+    assert result.stderr == ""

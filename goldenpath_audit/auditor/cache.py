@@ -11,9 +11,11 @@ extraction depended on: the tool version, the Python version (`ast` results
 differ between versions), and the run plan's tracked modules, marker/import
 flags and fact collectors.
 
-Storage is one pickle file per cache directory (`<dir>/v1/facts.pickle`),
+Storage is one pickle file per cache directory (`<dir>/v2/facts.pickle`),
 loaded once and written atomically (temp file + `os.replace`) at the end of a
-run. It keeps the entries used in this run plus a bounded number of others. A
+run. Each entry inside it is pickled on its own and unpickled only when a run
+asks for it; a stat index (path -> mtime, size, digest) lets a warm run skip
+reading files that have not changed. It keeps the entries used in this run plus a bounded number of others. A
 cache file that cannot be read or is not exactly what this version wrote is
 ignored and rebuilt; a cache directory that cannot be written just means the
 run goes without one.
@@ -37,7 +39,7 @@ from goldenpath_audit import __version__
 from goldenpath_audit.auditor.facts import FileFacts
 
 CACHE_DIR_NAME = ".goldenpath_cache"
-FORMAT = "v1"
+FORMAT = "v2"
 FILE_NAME = "facts.pickle"
 # Entries not used in a run that are kept anyway (other selections, other branches).
 MAX_EXTRA_ENTRIES = 20_000
@@ -112,14 +114,17 @@ class FactsCache:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self.file = self.directory / FORMAT / FILE_NAME
-        self._stored: dict[tuple[str, str], CacheEntry] | None = None
+        # Stored entries stay pickled until asked for: a pre-commit run over ten
+        # files unpickles ten entries, not the whole project's.
+        self._stored: dict[tuple[str, str], bytes] | None = None
         self._used: dict[tuple[str, str], CacheEntry] = {}
+        self._new: set[tuple[str, str]] = set()
         self._dirty = False
         # Path -> (mtime_ns, size, digest): an unchanged file is not even read.
         self._index: dict[str, tuple[int, int, str]] = {}
         self._seen: dict[str, tuple[int, int, str]] = {}
 
-    def _load(self) -> dict[tuple[str, str], CacheEntry]:
+    def _load(self) -> dict[tuple[str, str], bytes]:
         if self._stored is None:
             self._stored, self._index = _read(self.file)
         return self._stored
@@ -163,13 +168,17 @@ class FactsCache:
         key = (signature, digest)
         entry = self._used.get(key)
         if entry is None:
-            entry = self._load().get(key)
-            if entry is not None:
-                self._used[key] = entry
+            blob = self._load().get(key)
+            if blob is not None:
+                entry = _unpickle_entry(blob)
+                if entry is not None:
+                    self._used[key] = entry
         return entry
 
     def put(self, signature: str, digest: str, entry: CacheEntry) -> None:
-        self._used[(signature, digest)] = entry
+        key = (signature, digest)
+        self._used[key] = entry
+        self._new.add(key)
         self._dirty = True
 
     def save(self) -> bool:
@@ -177,11 +186,14 @@ class FactsCache:
         stored = self._load()
         if not self._dirty and all(key in stored for key in self._used):
             return True
-        entries = dict(self._used)
-        for key, entry in stored.items():
+        entries = {
+            key: stored[key] if key in stored and key not in self._new else _pickle_entry(entry)
+            for key, entry in self._used.items()
+        }
+        for key, blob in stored.items():
             if len(entries) >= len(self._used) + MAX_EXTRA_ENTRIES:
                 break
-            entries.setdefault(key, entry)
+            entries.setdefault(key, blob)
         index = dict(self._seen)
         for key, value in self._index.items():
             if len(index) >= len(self._seen) + MAX_EXTRA_ENTRIES:
@@ -192,11 +204,27 @@ class FactsCache:
         except Exception:  # noqa: BLE001 - a read-only or full disk: run without a cache
             return False
         self._stored, self._index = entries, index
+        self._new.clear()
         self._dirty = False
         return True
 
 
-def _read(file: Path) -> tuple[dict[tuple[str, str], CacheEntry], dict[str, tuple[int, int, str]]]:
+def _pickle_entry(entry: CacheEntry) -> bytes:
+    return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle_entry(blob: bytes) -> CacheEntry | None:
+    """One stored entry, or None when it is not what this version wrote."""
+    try:
+        entry = pickle.loads(blob)
+    except Exception:  # noqa: BLE001 - corrupt or foreign: treated as missing
+        return None
+    if not isinstance(entry, CacheEntry) or not (entry.facts is None or isinstance(entry.facts, FileFacts)):
+        return None
+    return entry
+
+
+def _read(file: Path) -> tuple[dict[tuple[str, str], bytes], dict[str, tuple[int, int, str]]]:
     """The stored entries and stat index, or nothing for a missing, corrupt, foreign or unreadable file."""
     try:
         with open(file, "rb") as stream:
@@ -211,12 +239,7 @@ def _read(file: Path) -> tuple[dict[tuple[str, str], CacheEntry], dict[str, tupl
     if not isinstance(entries, dict) or not isinstance(index, dict):
         return {}, {}
     entries = {
-        key: entry
-        for key, entry in entries.items()
-        if isinstance(key, tuple)
-        and len(key) == 2
-        and isinstance(entry, CacheEntry)
-        and (entry.facts is None or isinstance(entry.facts, FileFacts))
+        key: blob for key, blob in entries.items() if isinstance(key, tuple) and len(key) == 2 and isinstance(blob, bytes)
     }
     index = {
         key: value
@@ -227,9 +250,12 @@ def _read(file: Path) -> tuple[dict[tuple[str, str], CacheEntry], dict[str, tupl
 
 
 def _write(
-    directory: Path, file: Path, entries: dict[tuple[str, str], CacheEntry], index: dict[str, tuple[int, int, str]]
+    directory: Path, file: Path, entries: dict[tuple[str, str], bytes], index: dict[str, tuple[int, int, str]]
 ) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
+    for old in directory.iterdir():  # what earlier cache formats left behind
+        if old.name != FORMAT and _is_format_dir(old.name) and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
     ignore = directory / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# Created by goldenpath-audit: the facts cache.\n*\n", encoding="utf-8")
@@ -247,13 +273,18 @@ def _write(
         raise
 
 
+def _is_format_dir(name: str) -> bool:
+    """`v1`, `v2`...: the directories this and earlier versions of the cache write."""
+    return name[:1] == "v" and name[1:].isdigit()
+
+
 def clean(directory: Path) -> bool:
     """Remove a cache directory; False if there was none."""
     directory = Path(directory)
     if not directory.is_dir():
         return False
     # Never delete a directory this tool did not make (`clean --cache-dir .`).
-    foreign = [child.name for child in directory.iterdir() if child.name not in (".gitignore", FORMAT)]
+    foreign = [child.name for child in directory.iterdir() if child.name != ".gitignore" and not _is_format_dir(child.name)]
     if foreign:
         raise ValueError(f"{directory} does not look like a goldenpath-audit cache (it holds {foreign[0]!r})")
     shutil.rmtree(directory)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -58,10 +59,16 @@ def extract_in_workers(jobs: list[Job], extract: Extract, workers: int) -> Itera
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(jobs) // (workers * 8) or 1))
     try:
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=_quiet_worker) as pool:
             yield from pool.imap(_run_job, jobs, chunksize=chunk)
     finally:
         _extract = None
+
+
+def _quiet_worker() -> None:
+    """Interrupts are the main process's business: it stops the pool, which ends workers silently."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_job(job: Job) -> tuple[Path, Result]:

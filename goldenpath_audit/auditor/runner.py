@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from goldenpath_audit.auditor.cache import CachedSyntaxProblem, CacheEntry, FactsCache, plan_signature
 from goldenpath_audit.auditor.config import Settings
@@ -32,6 +32,9 @@ from goldenpath_audit.auditor.suppressions import Suppressions
 from goldenpath_audit.rules import ALL_RULES
 from goldenpath_audit.rules.base import Rule
 from goldenpath_audit.rules.syntax import SyntaxErrorRule
+
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.progress import DelayedProgress
 
 
 @dataclass
@@ -121,7 +124,7 @@ class Runner:
         )
         self._full_signature = plan_signature(plan.modules, markers=True, imports=True, collectors=plan.collectors)
 
-    def check(self, paths: Sequence[Path]) -> CheckResult:
+    def check(self, paths: Sequence[Path], progress: "DelayedProgress | None" = None) -> CheckResult:
         result = CheckResult()
         self._facts.clear()
         self.project.set_checked_paths(paths)
@@ -131,8 +134,12 @@ class Runner:
         checked: dict[Path, FileFacts] = {}
         suppressions: dict[Path, Suppressions | None] = {}
         prefetched = self._prefetch(discovery.files)
+        if progress is not None:
+            progress.start(len(discovery.files))
         for path in discovery.files:
             outcome = self.check_file(path, prefetched)
+            if progress is not None:
+                progress.advance()
             result.files_checked += 1
             self._collect(result, path, outcome)
             if outcome.facts is not None:
