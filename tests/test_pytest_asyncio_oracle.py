@@ -19,8 +19,9 @@ mark is exercised. `asyncio_default_fixture_loop_scope` is set to
 `fixture-scope` on the command line: that is the behaviour when it is unset,
 without the deprecation warning that would otherwise show up in every run.
 
-Where pytest and a rule disagree, the test says so and asserts what pytest
-does (see `test_gp207_usefixtures_of_a_local_override`).
+A request of `event_loop` where the project defines its own override is not
+"fixture not found": pytest finds the override (see
+`test_gp207_usefixtures_of_a_local_override`).
 """
 
 from __future__ import annotations
@@ -290,8 +291,9 @@ def test_gp207_override_no_longer_sets_the_loop(tmp_path: Path) -> None:
     findings = audit(tmp_path, "GP207")
     assert [(f["line"], f["message"].split(",")[0]) for f in findings] == [
         (9, "fixture `event_loop` overrides `event_loop`"),
-        (22, "`test_requesting_it_gives_another_loop` requests the `event_loop` fixture"),
+        (22, "`test_requesting_it_gives_another_loop` requests `event_loop`"),
     ]
+    assert "not found" not in findings[1]["message"] and "override in this module" in findings[1]["message"]
     run = run_pytest(tmp_path, Expect({}))
     assert run.outcomes == {
         "test_example.py::test_runs_without_the_override": "passed",
@@ -299,12 +301,6 @@ def test_gp207_override_no_longer_sets_the_loop(tmp_path: Path) -> None:
     }, run.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GP207 disagrees with pytest: it says usefixtures('event_loop') fails with "
-    "\"fixture 'event_loop' not found\" even where the module defines its own `event_loop` fixture, "
-    "which pytest finds (the test passes)",
-)
 def test_gp207_usefixtures_of_a_local_override(tmp_path: Path) -> None:
     (example,) = [e for i, e in enumerate(ALL_RULES["GP207"].INVALID) if i == 1]
     (tmp_path / ".git").mkdir()
@@ -314,3 +310,19 @@ def test_gp207_usefixtures_of_a_local_override(tmp_path: Path) -> None:
     usefixtures = [f for f in audit(tmp_path, "GP207") if "usefixtures" in f["message"]]
     assert len(usefixtures) == 1
     assert "not found" not in usefixtures[0]["message"]
+    assert "override in this module" in usefixtures[0]["message"]
+
+
+def test_gp207_request_of_a_conftest_override(tmp_path: Path) -> None:
+    (example,) = [e for i, e in enumerate(ALL_RULES["GP207"].INVALID) if i == 1]
+    conftest, test = example.source.split("@pytest.mark.usefixtures")
+    (tmp_path / ".git").mkdir()
+    write_tree(
+        tmp_path,
+        {**example.files, "tests/conftest.py": conftest, "tests/test_example.py": "import pytest\n\n@pytest.mark.usefixtures" + test},
+    )
+    run = run_pytest(tmp_path, Expect({}))
+    assert NOT_FOUND not in run.output and "passed" in run.output
+    usefixtures = [f for f in audit(tmp_path, "GP207") if "usefixtures" in f["message"]]
+    assert len(usefixtures) == 1
+    assert "override in tests/conftest.py" in usefixtures[0]["message"]

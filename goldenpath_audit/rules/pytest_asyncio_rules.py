@@ -343,6 +343,24 @@ def _facts(ctx: FileContext) -> AsyncioFacts | None:
     return facts
 
 
+def _override_home(ctx: FileContext, facts: AsyncioFacts) -> str | None:
+    """Where an `event_loop` fixture visible to this file is defined: this module or a conftest.py above it."""
+    if any(use.kind == "override" for use in facts.event_loop_uses):
+        return "this module"
+    rootdir = ctx.project.pytest_configs.for_file(ctx.path).rootdir  # pytest loads conftests from here down
+    directory = ctx.path.parent
+    while True:
+        conftest = directory / "conftest.py"
+        if conftest != ctx.path and conftest.is_file():
+            found = ctx.project.facts_for(conftest)
+            extra = found.extra.get(FACTS_KEY) if found is not None else None
+            if isinstance(extra, AsyncioFacts) and any(use.kind == "override" for use in extra.event_loop_uses):
+                return ctx.project.display_path(conftest)
+        if directory == rootdir or directory.parent == directory or (directory / ".git").exists():
+            return None
+        directory = directory.parent
+
+
 def asyncio_mode(ctx: FileContext) -> tuple[str | None, str]:
     """The effective `asyncio_mode` (None when unset) and where it comes from.
 
@@ -635,9 +653,17 @@ There is no automatic fix. Inside `async def` code use
             "use `asyncio.get_running_loop()` in async code and `loop_scope=` on `@pytest.mark.asyncio` / "
             "`@pytest_asyncio.fixture` (or `asyncio_default_*_loop_scope`) for a scoped loop"
         )
+        home = _override_home(ctx, facts)
         for use in facts.event_loop_uses:
             if use.kind == "override":
                 what = f"fixture `{use.owner}` overrides `event_loop`, which pytest-asyncio 1.0 removed: it no longer sets the loop tests run on"
+            elif home is not None:
+                # pytest finds the project's own fixture: the request works, but gets that fixture's loop.
+                request = "uses `usefixtures('event_loop')`" if use.kind == "usefixtures" else "requests `event_loop`"
+                what = (
+                    f"`{use.owner}` {request}, which now gets the override in {home}, not the loop its tests run on: "
+                    "pytest-asyncio 1.0 removed its `event_loop` fixture"
+                )
             elif use.kind == "usefixtures":
                 what = f"`{use.owner}` uses `usefixtures('event_loop')`, but pytest-asyncio 1.0 removed that fixture ('fixture 'event_loop' not found')"
             else:
