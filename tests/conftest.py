@@ -66,3 +66,14 @@ def assert_clean_exit(completed: subprocess.CompletedProcess, codes: tuple[int, 
     assert completed.returncode in codes, (completed.returncode, completed.stderr[-2000:])
     assert "Traceback" not in output
     assert "internal error" not in completed.stderr, completed.stderr[-2000:]
+
+
+NO_REQUIREMENT = "no websockets requirement found; assuming the newest release"
+
+
+def gp101(origin: str = NO_REQUIREMENT) -> str:
+    """GP101's message for `websockets.connect`, with the origin of the websockets version."""
+    return (
+        f"`websockets.connect` is the new asyncio client ({origin}), which has no `extra_headers`: "
+        "the call fails when the connection opens; use `additional_headers`"
+    )

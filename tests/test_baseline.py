@@ -24,18 +24,12 @@ from goldenpath_audit.auditor.baseline import statement_text
 from goldenpath_audit.auditor.findings import Finding, Severity
 from goldenpath_audit.cli import app
 
+from conftest import gp101
+
 CALL = "websockets.connect(u, extra_headers=h)"
 BAD = f"import websockets\n{CALL}\n"
 GOOD = "import websockets\nwebsockets.connect(u, additional_headers=h)\n"
 
-NO_REQUIREMENT = "no websockets requirement found; assuming the newest release"
-
-
-def gp101(origin: str = NO_REQUIREMENT) -> str:
-    return (
-        f"`websockets.connect` is the new asyncio client ({origin}), which has no `extra_headers`: "
-        "the call fails when the connection opens; use `additional_headers`"
-    )
 
 
 def fp(text: str, index: int = 0) -> str:

@@ -23,20 +23,13 @@ from goldenpath_audit.auditor.config import OPTIONS
 from goldenpath_audit.cli import app
 from goldenpath_audit.rules import ALL_RULES
 
+from conftest import gp101
+
 BAD = "import websockets\nwebsockets.connect(u, extra_headers=h)\n"
 GOOD = "import websockets\nwebsockets.connect(u, additional_headers=h)\n"
 UNSAFE = "import websockets\nwebsockets.connect(u, extra_headers={'User-Agent': 'x'})\n"
 BOTH = "import websockets\nwebsockets.connect(u, extra_headers=h, additional_headers=g)\n"
 
-NO_REQUIREMENT = "no websockets requirement found; assuming the newest release"
-
-
-def gp101(origin: str = NO_REQUIREMENT) -> str:
-    """GP101's message for `websockets.connect`, with the origin of the websockets version."""
-    return (
-        f"`websockets.connect` is the new asyncio client ({origin}), which has no `extra_headers`: "
-        "the call fails when the connection opens; use `additional_headers`"
-    )
 
 
 @pytest.fixture

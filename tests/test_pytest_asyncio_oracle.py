@@ -176,31 +176,20 @@ def run_pytest(cwd: Path, expect: Expect) -> Run:
     return Run(completed.returncode, output, outcomes)
 
 
-def audit(cwd: Path, code: str) -> list[dict]:
-    completed = subprocess.run(
-        [*CLI, "check", "--no-cache", "--select", code, "--output-format", "json"],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=120,
-    )
+def _tool(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    completed = subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, env=_env(), timeout=120)
     assert completed.returncode in (0, 1), completed.stdout + completed.stderr
-    document = json.loads(completed.stdout)
+    return completed
+
+
+def audit(cwd: Path, code: str) -> list[dict]:
+    document = json.loads(_tool(cwd, "check", "--no-cache", "--select", code, "--output-format", "json").stdout)
     assert document["errors"] == []
     return document["findings"]
 
 
 def fix(cwd: Path, code: str) -> None:
-    completed = subprocess.run(
-        [*CLI, "fix", "--no-cache", "--unsafe-fixes", "--quiet", "--select", code],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=120,
-    )
-    assert completed.returncode in (0, 1), completed.stdout + completed.stderr
+    _tool(cwd, "fix", "--no-cache", "--unsafe-fixes", "--quiet", "--select", code)
 
 
 def expected_returncode(expect: Expect) -> int:
