@@ -226,7 +226,7 @@ class Runner:
             raw = path.read_bytes()
         except OSError:
             return None
-        digest = hashlib.sha256(raw).hexdigest()
+        digest = _sha256(raw)
         if not self.plan.parse_all and not any(token in raw for token in self.plan.tokens):
             return None
         try:
@@ -262,7 +262,7 @@ class Runner:
         entry = prefetched.entry_for(path, raw) if prefetched is not None else None
         outcome = self.check_bytes(path, display, raw, prefetched=entry)
         if self.cache is not None and stat is not None and outcome.error is None:
-            self.cache.remember(path, stat, hashlib.sha256(raw).hexdigest())
+            self.cache.remember(path, stat, _sha256(raw))
         return outcome
 
     def _check_known(self, path: Path, display: str, digest: str, entry: CacheEntry) -> FileOutcome | None:
@@ -280,7 +280,7 @@ class Runner:
             raw = path.read_bytes()
         except OSError:
             return None
-        if hashlib.sha256(raw).hexdigest() != digest:
+        if _sha256(raw) != digest:
             return None  # changed since the stat: check it from scratch
         try:
             source = SourceFile.from_bytes(display, raw)
@@ -291,7 +291,7 @@ class Runner:
     def check_bytes(self, path: Path, display: str, raw: bytes, prefetched: CacheEntry | None = None) -> FileOutcome:
         if not self.plan.parse_all and not any(token in raw for token in self.plan.tokens):
             if self.cache is not None:
-                self.cache.put(self._signature, hashlib.sha256(raw).hexdigest(), CacheEntry(None, skipped=True))
+                self.cache.put(self._signature, _sha256(raw), CacheEntry(None, skipped=True))
             return FileOutcome([])
         try:
             source = SourceFile.from_bytes(display, raw)
@@ -315,7 +315,7 @@ class Runner:
         suppressions = Suppressions.read(raw, source.lines)
         if suppressions is not None:
             findings = [finding for finding in findings if not suppressions.silences(finding)]
-        digest = hashlib.sha256(raw).hexdigest() if any(f.fix for f in findings) else None
+        digest = _sha256(raw) if any(f.fix for f in findings) else None
         lines = source.lines if findings else None
         return FileOutcome(findings, lines=lines, digest=digest, facts=facts, suppressions=suppressions)
 
@@ -330,7 +330,7 @@ class Runner:
         prefetched: CacheEntry | None = None,
     ) -> FileFacts:
         """Parse and extract, or reuse what the cache or a worker holds for these bytes; raises SyntaxProblem."""
-        digest = hashlib.sha256(raw).hexdigest() if self.cache is not None else None
+        digest = _sha256(raw) if self.cache is not None else None
         entry = prefetched
         if entry is None and self.cache is not None and digest is not None:
             entry = self.cache.get(signature, digest)
@@ -415,6 +415,19 @@ def _family_tokens(rules: list[Rule]) -> dict[str, tuple[bytes, ...]]:
     return {key: tuple(sorted(value)) if value else () for key, value in tokens.items()}
 
 
+_last_digest: tuple[bytes, str] | None = None
+
+
+def _sha256(raw: bytes) -> str:
+    """The hex sha256 of `raw`; one file's bytes are hashed once however many steps ask."""
+    global _last_digest
+    if _last_digest is not None and _last_digest[0] is raw:
+        return _last_digest[1]
+    digest = hashlib.sha256(raw).hexdigest()
+    _last_digest = (raw, digest)
+    return digest
+
+
 def _has_token(raw: bytes, tokens: tuple[bytes, ...]) -> bool:
     return not tokens or any(token in raw for token in tokens)
 
@@ -473,4 +486,4 @@ class _Prefetched:
         if result is None:
             return None
         digest, entry = result
-        return entry if digest == hashlib.sha256(raw).hexdigest() else None
+        return entry if digest == _sha256(raw) else None
