@@ -162,7 +162,7 @@ def check_legal(tree: Path, old: dict, new: dict, *, killed: bool) -> str:
 @pytest.mark.slow
 def test_killed_fix_leaves_every_file_wholly_old_or_wholly_new(tmp_path: Path) -> None:
     pristine = tmp_path / "pristine"
-    build_corpus(pristine, files=160, seed=7)
+    build_corpus(pristine, files=300, seed=7)
     old = snapshot(pristine)
 
     full = tmp_path / "full"
@@ -174,7 +174,7 @@ def test_killed_fix_leaves_every_file_wholly_old_or_wholly_new(tmp_path: Path) -
     new = snapshot(full)
     changed = {name for name in old if old[name] != new[name]}
     assert {"pyproject.toml", "shared/linked_module.py", "tests/group0/test_m0.py"} <= changed
-    assert len(changed) == 162
+    assert len(changed) == 302
     assert new["tests/test_linked.py"] == old["tests/test_linked.py"]  # still the same link
 
     rng = random.Random(20261201)
@@ -183,7 +183,7 @@ def test_killed_fix_leaves_every_file_wholly_old_or_wholly_new(tmp_path: Path) -
     # moves it earlier, so most land mid-write.
     low, high = 0.2 * duration, 0.9 * duration
     outcomes = []
-    rounds = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL] * 3
+    rounds = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL] * 4
     for number, signum in enumerate(rounds):
         tree = tmp_path / f"round{number}"
         shutil.copytree(pristine, tree, symlinks=True)

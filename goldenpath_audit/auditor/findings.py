@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import operator
 from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -124,8 +125,9 @@ class CheckResult:
     errors: list[FileError] = field(default_factory=list)
     files_checked: int = 0
     # Source lines of files that have findings, keyed by display path, so the
-    # text reporter can draw code frames without reading the files again.
-    sources: dict[str, list[str]] = field(default_factory=dict)
+    # text reporter can draw code frames without reading the files again (only
+    # the lines findings point at are kept: see source.FindingLines).
+    sources: dict[str, Sequence[str]] = field(default_factory=dict)
     # sha256 of the bytes analysed, for files with fixes: the fixer refuses to
     # write a file that changed since.
     digests: dict[str, str] = field(default_factory=dict)

@@ -27,7 +27,7 @@ from goldenpath_audit.auditor.findings import CheckResult, FileError, Finding
 from goldenpath_audit.auditor.parsing import SyntaxProblem, parse
 from goldenpath_audit.auditor.project import Project
 from goldenpath_audit.auditor.selection import enabled_codes, matches
-from goldenpath_audit.auditor.source import SourceDecodeError, SourceFile
+from goldenpath_audit.auditor.source import FindingLines, SourceDecodeError, SourceFile, finding_lines
 from goldenpath_audit.auditor.suppressions import Suppressions
 from goldenpath_audit.rules import ALL_RULES
 from goldenpath_audit.rules.base import Rule
@@ -160,7 +160,8 @@ class Runner:
         if outcome.error is not None:
             result.errors.append(outcome.error)
         if outcome.findings and outcome.lines is not None:
-            result.sources[display] = outcome.lines
+            numbers = [number for finding in outcome.findings for number in finding_lines(finding)]
+            result.sources[display] = FindingLines(outcome.lines, numbers)
         if outcome.digest is not None:
             result.digests[display] = outcome.digest
 
@@ -178,10 +179,15 @@ class Runner:
                 if silencer is not None and silencer.silences(finding):
                     continue
                 result.findings.append(finding)
-                if finding.path not in result.sources:
+                kept = result.sources.get(finding.path)
+                numbers = finding_lines(finding)
+                if not isinstance(kept, FindingLines) or not all(kept.has(number) for number in numbers):
                     lines = _read_lines(path)
                     if lines is not None:
-                        result.sources[finding.path] = lines
+                        if isinstance(kept, FindingLines):
+                            kept.keep(lines, numbers)
+                        else:
+                            result.sources[finding.path] = FindingLines(lines, numbers)
                 if finding.fix is not None and finding.path not in result.digests:
                     digest = _digest(path)
                     if digest is not None:

@@ -14,7 +14,12 @@ import codecs
 import io
 import re
 import tokenize
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.findings import Finding
 
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -116,3 +121,54 @@ def _decode_problem(encoding: str, raw: bytes, error: UnicodeDecodeError) -> str
 
 def _first_line(message: str) -> str:
     return message.splitlines()[0] if message else message
+
+
+class FindingLines(Sequence[str]):
+    """Only the lines of a file that its findings point at, standing in for all of them.
+
+    A run keeps the source of every file with findings for the report (code
+    frames) and baselines (statement text); both read just a finding's line
+    and its statement's first line. Keeping those, not whole files, is what
+    keeps a cold run over thousands of files with findings in bounded memory.
+    Any other line reads as "".
+    """
+
+    __slots__ = ("_count", "_kept")
+
+    def __init__(self, lines: Sequence[str], numbers: Iterable[int]) -> None:
+        self._count = len(lines)
+        self._kept: dict[int, str] = {}
+        self.keep(lines, numbers)
+
+    def keep(self, lines: Sequence[str], numbers: Iterable[int]) -> None:
+        for number in numbers:
+            if 0 < number <= len(lines):
+                self._kept[number] = lines[number - 1]
+
+    def has(self, number: int) -> bool:
+        return number in self._kept or not 0 < number <= self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FindingLines):
+            return NotImplemented
+        return (self._count, self._kept) == (other._count, other._kept)
+
+    def __repr__(self) -> str:
+        return f"FindingLines({self._count} lines, kept {sorted(self._kept)})"
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._kept.get(index + 1, "")
+
+
+def finding_lines(finding: "Finding") -> tuple[int, ...]:
+    """The line numbers a finding's report and fingerprint read."""
+    return (finding.line, finding.statement_line or finding.line)
