@@ -60,6 +60,7 @@ class Scope:
     index: "FileIndex | None" = None
     _named: dict[str, list[_Binding]] = field(default_factory=dict)
     _declared: tuple[set[str], set[str]] | None = None  # (global, nonlocal) names
+    _resolved: dict[str, str | None] = field(default_factory=dict)
 
     # Bindings are collected on first use: most scopes never resolve a name.
     @property
@@ -125,8 +126,11 @@ class Scope:
         """The qualified name `name` imports in this scope, or None if unknown."""
         if self.index is not None and name not in self.index.imported:
             return None
+        if name in self._resolved:  # a module's `pytest` is looked up from every decorator
+            return self._resolved[name]
         owner = binding_scope(name, self)
-        return owner._lookup_here(name) if owner is not None else None
+        found = self._resolved[name] = owner._lookup_here(name) if owner is not None else None
+        return found
 
     def _lookup_here(self, name: str) -> str | None:
         bindings = self.bound(name)

@@ -114,6 +114,8 @@ class FileIndex:
         self.text = text
         self._line_starts: list[int] | None = None
         self._lines_cache: dict[object, LineSet] = {}
+        self._names_cache: dict[frozenset[str], LineSet] = {}
+        self._by_name: dict[str, list[int]] | None = None
         # Local name -> the qualified names absolute imports bind it to, anywhere in the file.
         self.imported: dict[str, set[str]] = {}
         for node in walk_pruned(tree, self.lines_matching(r"\bimport\b")):
@@ -150,10 +152,30 @@ class FileIndex:
 
     def lines_with_names(self, names: Iterable[str]) -> LineSet:
         """Lines where one of `names` occurs as a whole word."""
-        names = sorted(set(names))
-        if not names:
-            return LineSet()
-        return self.lines_matching(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
+        key = frozenset(names)
+        found = self._names_cache.get(key)
+        if found is None:
+            if key <= self.imported.keys():
+                # One scan for every imported name serves all the scopes that ask about one.
+                by_name = self._imported_lines()
+                found = LineSet(line for name in key for line in by_name.get(name, ()))
+            elif key:
+                found = self.lines_matching(r"\b(?:" + "|".join(map(re.escape, sorted(key))) + r")\b")
+            else:
+                found = LineSet()
+            self._names_cache[key] = found
+        return found
+
+    def _imported_lines(self) -> dict[str, list[int]]:
+        """Lines where each imported name occurs as a whole word, from one scan of the text."""
+        if self._by_name is None:
+            self._by_name = {}
+            if self.imported:
+                starts = self._starts()
+                pattern = r"\b(?:" + "|".join(map(re.escape, sorted(self.imported, key=len, reverse=True))) + r")\b"
+                for match in re.finditer(pattern, self.text):
+                    self._by_name.setdefault(match.group(), []).append(bisect_left(starts, match.start() + 1))
+        return self._by_name
 
     def lines_matching(self, pattern: str) -> LineSet:
         """Lines holding a match of `pattern` (a match spanning lines counts for each)."""
