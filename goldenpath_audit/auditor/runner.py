@@ -114,6 +114,8 @@ class Runner:
         )
         self._per_file = _compile_per_file_ignores(settings.per_file_ignores)
         self._facts: dict[Path, FileFacts | None] = {}
+        # What the stat index answered for each file when the run planned its workers.
+        self._known_before: dict[Path, tuple[str, CacheEntry] | None] = {}
         # Facts of the files the last `check` parsed, for reports built on a run.
         self.checked_facts: dict[Path, FileFacts] = {}
         self.project.read_facts = self.facts_for
@@ -219,7 +221,8 @@ class Runner:
         """Facts of the files the cache cannot answer, extracted by worker processes on big cold runs."""
         from goldenpath_audit.auditor import parallel
 
-        unknown = [path for path in files if self._known(path) is None]
+        self._known_before = {path: self._known(path) for path in files} if self.cache is not None else {}
+        unknown = [path for path in files if self._known_before.get(path) is None]
         workers = parallel.worker_count(len(unknown), minimum=self.pool_min_files)
         if not workers:
             return None
@@ -255,7 +258,7 @@ class Runner:
 
     def check_file(self, path: Path, prefetched: "_Prefetched | None" = None) -> FileOutcome:
         display = self.project.display_path(path)
-        known = self._known(path)
+        known = self._known_before.pop(path) if path in self._known_before else self._known(path)
         if known is not None:
             outcome = self._check_known(path, display, *known)
             if outcome is not None:
