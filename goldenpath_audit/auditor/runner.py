@@ -13,7 +13,9 @@ Suppression comments and per-file ignores apply to both phases alike.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -127,6 +129,10 @@ class Runner:
         self._full_signature = plan_signature(plan.modules, markers=True, imports=True, collectors=plan.collectors)
 
     def check(self, paths: Sequence[Path], progress: "DelayedProgress | None" = None) -> CheckResult:
+        with _rare_garbage_collection():
+            return self._check(paths, progress)
+
+    def _check(self, paths: Sequence[Path], progress: "DelayedProgress | None") -> CheckResult:
         result = CheckResult()
         self._facts.clear()
         self.project.set_checked_paths(paths)
@@ -422,6 +428,23 @@ def _family_tokens(rules: list[Rule]) -> dict[str, tuple[bytes, ...]]:
         if current is not None:
             tokens[rule.FACTS_KEY] = current | set(rule.TOKENS) if rule.TOKENS else None
     return {key: tuple(sorted(value)) if value else () for key, value in tokens.items()}
+
+
+@contextmanager
+def _rare_garbage_collection() -> Iterator[None]:
+    """Collect cycles rarely during a run.
+
+    A run allocates millions of small objects (trees, facts) that live until
+    the end and hold no reference cycles worth collecting; with the default
+    thresholds, full collections rescan that growing heap again and again,
+    which made a 4x bigger suite take 4.6x as long.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(200_000, 50, 1_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 _last_digest: tuple[bytes, str] | None = None
