@@ -77,3 +77,29 @@ def gp101(origin: str = NO_REQUIREMENT) -> str:
         f"`websockets.connect` is the new asyncio client ({origin}), which has no `extra_headers`: "
         "the call fails when the connection opens; use `additional_headers`"
     )
+
+
+BAD = "import websockets\nwebsockets.connect(u, extra_headers=h)\n"
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with one GP101 finding at tests/test_a.py:2:23; the current directory.
+
+    Modules with a project of their own define their own `tree`, which wins.
+    """
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    (tmp_path / ".git").mkdir()  # stops config and dependency lookup at the project
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text(BAD)
+    return tmp_path
+
+
+def invoke(*args: str):
+    """The CLI in-process, as a user would run it (exceptions are not swallowed)."""
+    from typer.testing import CliRunner
+
+    from goldenpath_audit.cli import app
+
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)

@@ -18,16 +18,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from goldenpath_audit.auditor.baseline import statement_text
 from goldenpath_audit.auditor.findings import Finding, Severity
-from goldenpath_audit.cli import app
 
-from conftest import gp101
+from conftest import BAD, gp101, invoke
 
 CALL = "websockets.connect(u, extra_headers=h)"
-BAD = f"import websockets\n{CALL}\n"
 GOOD = "import websockets\nwebsockets.connect(u, additional_headers=h)\n"
 
 
@@ -45,18 +42,6 @@ def baseline_bytes(*rows: str) -> bytes:
     return ('{"version": 1, "entries": [\n' + ",\n".join(rows) + "\n]}\n").encode()
 
 
-@pytest.fixture
-def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project with one GP101 finding at tests/test_a.py:2:23; the current directory."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".git").mkdir()  # stops config and dependency lookup at the project
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_a.py").write_text(BAD)
-    return tmp_path
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -16,35 +16,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from goldenpath_audit import __version__
 from goldenpath_audit.auditor.config import OPTIONS
 from goldenpath_audit.cli import app
 from goldenpath_audit.rules import ALL_RULES
 
-from conftest import gp101
+from conftest import BAD, gp101, invoke
 
-BAD = "import websockets\nwebsockets.connect(u, extra_headers=h)\n"
 GOOD = "import websockets\nwebsockets.connect(u, additional_headers=h)\n"
 UNSAFE = "import websockets\nwebsockets.connect(u, extra_headers={'User-Agent': 'x'})\n"
 BOTH = "import websockets\nwebsockets.connect(u, extra_headers=h, additional_headers=g)\n"
 
 
 
-@pytest.fixture
-def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project with one GP101 finding at tests/test_a.py:2:23; the current directory."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    (tmp_path / ".git").mkdir()  # stops config and dependency lookup at the project
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_a.py").write_text(BAD)
-    return tmp_path
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
 def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
