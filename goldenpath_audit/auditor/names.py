@@ -25,7 +25,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from goldenpath_audit.auditor.walk import child_nodes, touches
+from goldenpath_audit.auditor.walk import child_nodes, import_bindings, touches
 
 if TYPE_CHECKING:
     from goldenpath_audit.auditor.walk import FileIndex, LineSet
@@ -263,24 +263,11 @@ class _BindingCollector:
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
         self.nonlocals.update(node.names)
 
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.asname:
-                self.bind(alias.asname, alias.name)
-            else:
-                top = alias.name.split(".", 1)[0]
-                self.bind(top, top)
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
+        for local, target in import_bindings(node):
+            self.bind(local, target)  # relative imports bind OTHER (""): first-party, not a library
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        module = node.module or ""
-        for alias in node.names:
-            if alias.name == "*":
-                continue
-            local = alias.asname or alias.name
-            if node.level:
-                self.bind(local)  # relative imports are first-party, not a library
-            else:
-                self.bind(local, f"{module}.{alias.name}")
+    visit_ImportFrom = visit_Import
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, (ast.Store, ast.Del)):

@@ -24,8 +24,10 @@ import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from goldenpath_audit.auditor.cache import CacheEntry
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.cache import CacheEntry  # noqa: F401 - named in Result
 
 # Fewer files than this are parsed in-process.
 MIN_FILES = 100

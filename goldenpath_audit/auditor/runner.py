@@ -502,9 +502,6 @@ class _Prefetched:
         self._pending.update(paths)
         return self
 
-    def __contains__(self, path: Path) -> bool:
-        return path in self._pending
-
     def entry_for(self, path: Path, raw: bytes) -> CacheEntry | None:
         if path not in self._pending:
             return None

@@ -34,10 +34,6 @@ class LineSet:
     def __bool__(self) -> bool:
         return bool(self._lines)
 
-    def __contains__(self, line: int) -> bool:
-        index = bisect_left(self._lines, line)
-        return index < len(self._lines) and self._lines[index] == line
-
     def touches(self, start: int, end: int) -> bool:
         """True when some line in [start, end] is in the set."""
         index = bisect_left(self._lines, start)
@@ -47,20 +43,9 @@ class LineSet:
         return LineSet([*self._lines, *other._lines])
 
 
-def node_range(node: ast.AST) -> tuple[int, int] | None:
-    """The lines a node spans, decorators included; None for nodes without positions."""
-    start = getattr(node, "lineno", None)
-    if start is None:
-        return None
-    decorators = getattr(node, "decorator_list", None)
-    if decorators:
-        start = min(start, decorators[0].lineno)
-    return start, getattr(node, "end_lineno", None) or start
-
-
 def touches(node: ast.AST, lines: LineSet) -> bool:
     """False only when the node has positions and none of its lines is a candidate."""
-    # The hottest function of a check: node_range and LineSet.touches, inlined.
+    # The hottest function of a check: LineSet.touches inlined.
     try:
         start = node.lineno  # type: ignore[attr-defined]
     except AttributeError:
@@ -107,6 +92,21 @@ def walk_pruned(tree: ast.AST, lines: LineSet) -> Iterator[ast.AST]:
         stack.extend(child for child in reversed(child_nodes(node)) if touches(child, lines))
 
 
+def import_bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+    """(local name, qualified name) for each name an import binds; "" for relative imports.
+
+    `import a.b` binds `a` to `a`; `import a.b as c` binds `c` to `a.b`;
+    `from m import x as y` binds `y` to `m.x`; star imports bind nothing we can name.
+    """
+    if isinstance(node, ast.Import):
+        return [(alias.asname, alias.name) if alias.asname else (alias.name.split(".", 1)[0],) * 2 for alias in node.names]
+    return [
+        (alias.asname or alias.name, "" if node.level else f"{node.module or ''}.{alias.name}")
+        for alias in node.names
+        if alias.name != "*"
+    ]
+
+
 class FileIndex:
     """Per-file facts shared by walkers: import-bound names and candidate lines."""
 
@@ -119,18 +119,10 @@ class FileIndex:
         # Local name -> the qualified names absolute imports bind it to, anywhere in the file.
         self.imported: dict[str, set[str]] = {}
         for node in walk_pruned(tree, self.lines_matching(r"\bimport\b")):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.imported.setdefault(alias.asname, set()).add(alias.name)
-                    else:
-                        top = alias.name.split(".", 1)[0]
-                        self.imported.setdefault(top, set()).add(top)
-            elif isinstance(node, ast.ImportFrom) and not node.level:
-                for alias in node.names:
-                    if alias.name != "*":
-                        local = alias.asname or alias.name
-                        self.imported.setdefault(local, set()).add(f"{node.module}.{alias.name}")
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for local, target in import_bindings(node):
+                    if target:
+                        self.imported.setdefault(local, set()).add(target)
 
     @classmethod
     def of(cls, tree: ast.Module, text: str) -> "FileIndex":
