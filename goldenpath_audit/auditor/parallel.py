@@ -18,10 +18,12 @@ pool: process start-up would cost more than it saves.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,17 +63,51 @@ def extract_in_workers(jobs: list[Job], extract: Extract, workers: int) -> Itera
     _extract = extract
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(jobs) // (workers * 8) or 1))
+    # Pool internals (locks, helper threads, terminate) must never be cut by a
+    # SIGINT/SIGTERM handler that raises: that can leave a lock held and hang
+    # the exit. Signals are blocked while inside them and arrive between results.
+    with _signals_blocked():
+        pool = context.Pool(workers, initializer=_quiet_worker)
+        results = pool.imap(_run_job, jobs, chunksize=chunk)
+    finished = False
     try:
-        with context.Pool(workers, initializer=_quiet_worker) as pool:
-            yield from pool.imap(_run_job, jobs, chunksize=chunk)
+        while True:
+            with _signals_blocked():
+                item = next(results, None)
+            if item is None:
+                finished = True
+                return
+            yield item
     finally:
+        with _signals_blocked():
+            if finished:
+                pool.close()
+            else:
+                pool.terminate()
+            pool.join()
         _extract = None
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _quiet_worker() -> None:
     """Interrupts are the main process's business: it stops the pool, which ends workers silently."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)  # forked while the parent blocked them
     gc.freeze()  # what the fork inherited is never collected: no copy-on-write page faults for it
 
 

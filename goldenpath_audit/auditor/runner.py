@@ -144,16 +144,20 @@ class Runner:
         prefetched = self._prefetch(discovery.files)
         if progress is not None:
             progress.start(len(discovery.files))
-        for path in discovery.files:
-            outcome = self.check_file(path, prefetched)
-            if progress is not None:
-                progress.advance()
-            result.files_checked += 1
-            self._collect(result, path, outcome)
-            if outcome.facts is not None:
-                checked[path] = outcome.facts
-                if outcome.suppressions is not UNREAD:
-                    suppressions[path] = outcome.suppressions
+        try:
+            for path in discovery.files:
+                outcome = self.check_file(path, prefetched)
+                if progress is not None:
+                    progress.advance()
+                result.files_checked += 1
+                self._collect(result, path, outcome)
+                if outcome.facts is not None:
+                    checked[path] = outcome.facts
+                    if outcome.suppressions is not UNREAD:
+                        suppressions[path] = outcome.suppressions
+        finally:
+            if prefetched is not None:
+                prefetched.close()  # stops the workers now, not whenever the iterator is collected
         self._finalize(result, checked, suppressions)
         result.errors.extend(self.project.pytest_config_errors())
         self.checked_facts = checked
@@ -497,6 +501,11 @@ class _Prefetched:
         self._results = results
         self._buffer: dict[Path, "tuple[str, CacheEntry] | None"] = {}
         self._pending: set[Path] = set()
+
+    def close(self) -> None:
+        close = getattr(self._results, "close", None)
+        if close is not None:
+            close()
 
     def expect(self, paths: list[Path]) -> "_Prefetched":
         self._pending.update(paths)
