@@ -8,6 +8,7 @@ problems print one line, anything unexpected prints one line and exits 2.
 from __future__ import annotations
 
 import enum
+import gc
 import os
 import sys
 from pathlib import Path
@@ -140,9 +141,13 @@ def _run(
     targets = [Path.cwd() / path for path in (paths or [Path(".")])]
     progress = DelayedProgress.for_terminal(quiet=quiet)
     try:
-        return runner.check(targets, progress), runner
+        result = runner.check(targets, progress)
     finally:
         progress.close()
+    # Everything the run built lives until exit: keep it out of the collector's
+    # scans, or the first collection while reporting rescans millions of objects.
+    gc.freeze()
+    return result, runner
 
 
 def _use_color(stream: TextIO) -> bool:
