@@ -123,6 +123,7 @@ def _run(
     no_cache: bool = False,
     cache_dir: Optional[Path] = None,
     quiet: bool = False,
+    replay: bool = False,
 ) -> tuple[CheckResult, "Runner"]:
     from goldenpath_audit.auditor.cache import FactsCache, default_cache_dir
     from goldenpath_audit.auditor.progress import DelayedProgress
@@ -135,7 +136,7 @@ def _run(
         validate_codes(ignored, ALL_RULES, origin="--ignore")
         directory = Path.cwd() / cache_dir if cache_dir is not None else default_cache_dir(settings.project_root)
         cache = None if no_cache else FactsCache(directory)
-        runner = Runner(settings, Path.cwd(), select=selected or None, ignore=ignored, cache=cache)
+        runner = Runner(settings, Path.cwd(), select=selected or None, ignore=ignored, cache=cache, replay=replay)
     except (SelectionError, ValueError) as exc:
         fail(str(exc))
     targets = [Path.cwd() / path for path in (paths or [Path(".")])]
@@ -187,7 +188,7 @@ def check(
 
     if baseline is not None and write_baseline is not None:
         fail("--baseline and --write-baseline cannot be used together")
-    result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir, quiet)
+    result, runner = _run(paths, select, ignore, config, websockets_version, no_cache, cache_dir, quiet, replay=True)
     if write_baseline is not None:
         _write_baseline(write_baseline, result, runner, paths)
     stale: list[str] = []

@@ -78,6 +78,11 @@ def _environment() -> str:
     return f"{__version__}|{sys.implementation.name}|{sys.version}|libcst {libcst}|{_code_stamp()}"
 
 
+def environment() -> str:
+    """The tool version, Python and code stamp that cached results were made with."""
+    return _environment()
+
+
 def _code_stamp() -> str:
     """Size and mtime of every module of this package: facts of an edited checkout never mix."""
     package = Path(__file__).resolve().parent.parent
@@ -180,6 +185,10 @@ class FactsCache:
         self._used[key] = entry
         self._new.add(key)
         self._dirty = True
+
+    def new_entries(self) -> int:
+        """Entries this run added (files parsed, not found in the cache)."""
+        return len(self._new)
 
     def save(self) -> bool:
         """Write the used entries plus a bounded number of others; False if it could not."""

@@ -31,6 +31,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from goldenpath_audit.auditor import inputs
+
 __all__ = ["Declaration", "DependencyIndex"]
 
 # Larger files are not dependency declarations anyone writes by hand; refusing
@@ -114,7 +116,7 @@ def _ancestors(directory: Path) -> Iterator[Path]:
     current = Path(os.path.abspath(directory))
     while True:
         yield current
-        if os.path.lexists(current / ".git") or current.parent == current:
+        if inputs.lexists(current / ".git") or current.parent == current:
             return
         current = current.parent
 
@@ -168,6 +170,8 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 def _read_text(path: Path) -> str | None:
     """Text of a regular file, or None: FIFOs, devices, loops, huge or undecodable files are not declarations."""
+    if not inputs.is_file(path):  # recorded: a pin file that appears later changes the answer
+        return None
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:

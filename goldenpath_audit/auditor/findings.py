@@ -64,7 +64,6 @@ class TextEdit:
 
 
 @compact_pickle
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class FixOperation:
     """One codemod call: which transformer, where, and with what arguments.
@@ -92,6 +91,7 @@ class Fix:
     edits: tuple[TextEdit, ...] = ()
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Finding:
     code: str
@@ -111,6 +111,7 @@ class Finding:
         return (self.path, self.line, self.column, self.code)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class FileError:
     """A file that could not be checked at all (unreadable, undecodable)."""

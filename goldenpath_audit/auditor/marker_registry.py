@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from goldenpath_audit.auditor import inputs
 from goldenpath_audit.auditor.pytest_config import PytestConfig, PytestConfigIndex
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class MarkerRegistry:
                 modules += self._resolve_module(plugin, config)
         for folder in reversed(chain):
             conftest = folder / "conftest.py"
-            if conftest.is_file() and conftest not in modules:
+            if inputs.is_file(conftest) and conftest not in modules:
                 modules.append(conftest)
                 facts = self.project.facts_for(conftest)
                 for plugin in facts.pytest_plugins if facts else ():
@@ -138,17 +139,17 @@ class MarkerRegistry:
             testpaths = testpaths.split()
         anchors: list[Path] = []
         for entry in testpaths if isinstance(testpaths, list) else ():
-            anchors += [p for p in sorted(rootdir.glob(str(entry))) if p.is_dir()]
+            anchors += [p for p in sorted(rootdir.glob(str(entry))) if inputs.is_dir(p)]
         if not anchors:
             anchors = [rootdir]
-        anchors += [sub for anchor in list(anchors) for sub in sorted(anchor.glob("test*")) if sub.is_dir()]
+        anchors += [sub for anchor in list(anchors) for sub in sorted(anchor.glob("test*")) if inputs.is_dir(sub)]
         found: list[Path] = []
         for anchor in anchors:
             chain = [anchor, *anchor.parents]
             chain = chain[: chain.index(rootdir) + 1] if rootdir in chain else [anchor]
             for folder in reversed(chain):
                 conftest = folder / "conftest.py"
-                if conftest.is_file() and conftest not in found:
+                if inputs.is_file(conftest) and conftest not in found:
                     found.append(conftest)
         self._initial[config.rootdir] = found
         return found
@@ -163,7 +164,7 @@ class MarkerRegistry:
         relative = Path(*dotted.split("."))
         for root in roots:
             for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
-                if candidate.is_file():
+                if inputs.is_file(candidate):
                     return [candidate]
         return []
 

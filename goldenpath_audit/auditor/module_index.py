@@ -36,6 +36,7 @@ import functools
 import re
 
 import ast
+import hashlib
 import os
 import stat
 import sys
@@ -45,6 +46,7 @@ from importlib.machinery import FrozenImporter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import inputs
 from .names import catches_import_error
 from .source import SourceDecodeError, SourceFile
 
@@ -116,17 +118,26 @@ def _parse(raw: bytes, path: Path) -> ast.Module | None:
         return None
 
 
-def _analyse_file(path: Path) -> _Parsed:
+def _analyse_file(path: Path) -> tuple[_Parsed, str | None]:
+    """What the file binds, and the digest of the bytes that says so (None: unreadable)."""
     raw = _read(path)
     if raw is None:
-        return _UNKNOWN
+        return _UNKNOWN, None
+    digest = hashlib.sha256(raw).hexdigest()
     tree = _parse(raw, path)
     if tree is None:
-        return _UNKNOWN
+        return _UNKNOWN, digest
     try:
-        return _Binder().run(tree)
+        return _Binder().run(tree), digest
     except (RecursionError, MemoryError):
-        return _UNKNOWN
+        return _UNKNOWN, digest
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _read(path: Path) -> bytes | None:
@@ -483,7 +494,9 @@ class ModuleIndex:
         self._scan: list[tuple[str, Path]] | None = None
         self._raw: dict[Path, bytes] = {}
         self._raw_size = 0
-        self._defining: dict[str, list[str]] = {}
+        self._defining: dict[str, tuple[list[str], tuple[str, ...]]] = {}
+        self._digests: dict[Path, str | None] = {}
+        self._scanned: set[Path] = set()
 
     @classmethod
     def for_project(
@@ -492,7 +505,7 @@ class ModuleIndex:
         """Roots: the project root, its `src/` if any, then `extra_roots` (see `pytest_roots`)."""
         project_root = _norm(project_root)
         roots = [project_root]
-        if (project_root / "src").is_dir():
+        if inputs.is_dir(project_root / "src"):
             roots.append(project_root / "src")
         roots += [_norm(root) for root in extra_roots]
         return cls(roots, installed=installed)
@@ -534,11 +547,16 @@ class ModuleIndex:
             return sorted(found)
         cached = self._defining.get(name)
         if cached is not None:
-            return list(cached)
+            inputs.note_name(name, cached[1])
+            return list(cached[0])
         needle = name.encode("utf-8")
         may_define = _definition_pattern(name)
         found = set()
+        homes: set[str] = set()
         for dotted, path in self._all_modules():
+            if path not in self._scanned:  # stat before the bytes are read: a later change shows
+                self._scanned.add(path)
+                inputs.note_scanned(path, _stat(path))
             raw = self._raw.get(path)
             if raw is None:
                 raw = _read(path)
@@ -551,8 +569,10 @@ class ModuleIndex:
                 continue  # files that only import or use the name (most test files) are never parsed
             if name in self._parsed_file(path).definitions:
                 found.add(dotted)
+                homes.add(os.fspath(path))
         result = sorted(found)
-        self._defining[name] = result
+        self._defining[name] = (result, tuple(sorted(homes)))
+        inputs.note_name(name, self._defining[name][1])
         return list(result)
 
     def resolve_relative(self, importer: Path, module: str | None, level: int) -> str | None:
@@ -699,13 +719,17 @@ class ModuleIndex:
     def _parsed_file(self, path: Path) -> _Parsed:
         parsed = self._parsed.get(path)
         if parsed is None:
-            parsed = self._parsed[path] = _analyse_file(path)
+            parsed, self._digests[path] = _analyse_file(path)
+            self._parsed[path] = parsed
+        inputs.note_module(path, self._digests[path])
         return parsed
 
     def _info(self, spec: _Spec) -> ModuleInfo:
         key = (spec.name, spec.origin, spec.locations)
         info = self._infos.get(key)
         if info is not None:
+            if spec.origin is not None and spec.origin in self._digests:
+                inputs.note_module(spec.origin, self._digests[spec.origin])  # what the lookup read, for this file too
             return info
         submodules: set[str] = set()
         for location in spec.locations:

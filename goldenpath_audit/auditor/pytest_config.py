@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from goldenpath_audit.auditor import inputs
+
 __all__ = [
     "MarkerLine",
     "PytestConfig",
@@ -137,14 +139,14 @@ def _absolute(path: Path) -> Path:
 def _as_dir(path: Path) -> Path:
     """Directories as they are, anything else (a file, or a path that does not exist) -> its parent."""
     try:
-        return path if path.is_dir() else path.parent
+        return path if path.is_dir() else path.parent  # a checked path: discovery and the memo key follow it
     except OSError:
         return path.parent
 
 
 def _is_file(path: Path) -> bool:
     try:
-        return path.is_file()
+        return inputs.is_file(path)
     except OSError:  # an unreadable directory on the way up
         return False
 

@@ -13,14 +13,17 @@ Suppression comments and per-file ignores apply to both phases alike.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
-from contextlib import contextmanager
+import os
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from goldenpath_audit.auditor.cache import CachedSyntaxProblem, CacheEntry, FactsCache, plan_signature
+from goldenpath_audit.auditor import inputs, run_memo
+from goldenpath_audit.auditor.cache import CachedSyntaxProblem, CacheEntry, FactsCache, environment, plan_signature
 from goldenpath_audit.auditor.config import Settings
 from goldenpath_audit.auditor.context import FileContext, RunContext
 from goldenpath_audit.auditor.discovery import discover
@@ -76,6 +79,9 @@ class RunPlan:
         return any(rule.CODE == code for rule in self.rules)
 
 
+# A run that replayed a memo saves the facts cache only when it parsed more files than this.
+FEW_NEW_FACTS = 100
+
 # FileOutcome.suppressions of a file checked from the cache without reading it.
 UNREAD: Suppressions = object()  # type: ignore[assignment]
 
@@ -88,6 +94,7 @@ class FileOutcome:
     digest: str | None = None
     facts: FileFacts | None = None
     suppressions: Suppressions | None = None
+    content: str | None = None  # sha256 of the bytes checked (runs that keep a memo)
 
 
 class Runner:
@@ -100,10 +107,13 @@ class Runner:
         ignore: list[str] | None = None,
         cache: FactsCache | None = None,
         pool_min_files: int | None = None,
+        replay: bool = False,
     ):
         self.settings = settings
         # Facts by content hash (see cache.py); None parses every file every run.
         self.cache = cache
+        # Replay unchanged files' findings from the last run's memo (run_memo.py); needs the cache.
+        self.replay = replay and cache is not None
         # Cold runs over at least this many uncached files use worker processes (parallel.py).
         from goldenpath_audit.auditor.parallel import MIN_FILES
 
@@ -127,6 +137,15 @@ class Runner:
             plan.modules, markers=plan.markers, imports=plan.imports, collectors=plan.collectors, tokens=plan.tokens
         )
         self._full_signature = plan_signature(plan.modules, markers=True, imports=True, collectors=plan.collectors)
+        self._digests: dict[Path, str] = {}
+        # Marker facts of the files this run checked, for the memo: path -> (digest, blob).
+        self._new_marks: dict[str, tuple[str, bytes]] = {}
+        self._old_marks: dict[str, tuple[str, bytes]] | None = None
+        self._key: str | None = None
+        # Files a replay found edited since the memo: the stat index cannot know them.
+        self._edited: set[Path] = set()
+        # Report paths whose lines the cross-file phase had to read from disk.
+        self._lines_read: set[str] = set()
 
     def check(self, paths: Sequence[Path], progress: "DelayedProgress | None" = None) -> CheckResult:
         with _rare_garbage_collection():
@@ -135,36 +154,192 @@ class Runner:
     def _check(self, paths: Sequence[Path], progress: "DelayedProgress | None") -> CheckResult:
         result = CheckResult()
         self._facts.clear()
+        self._digests.clear()
+        self._new_marks.clear()
+        self._old_marks = None
+        self._edited = set()
+        self._lines_read = set()
         self.project.set_checked_paths(paths)
         discovery = discover(paths, project_root=self.settings.project_root, exclude=self.settings.exclude)
         for path, reason in discovery.errors:
             result.errors.append(FileError(self.project.display_path(path), reason))
-        checked: dict[Path, FileFacts] = {}
-        suppressions: dict[Path, Suppressions | None] = {}
-        prefetched = self._prefetch(discovery.files)
-        if progress is not None:
-            progress.start(len(discovery.files))
-        try:
-            for path in discovery.files:
-                outcome = self.check_file(path, prefetched)
-                if progress is not None:
-                    progress.advance()
-                result.files_checked += 1
-                self._collect(result, path, outcome)
-                if outcome.facts is not None:
-                    checked[path] = outcome.facts
-                    if outcome.suppressions is not UNREAD:
-                        suppressions[path] = outcome.suppressions
-        finally:
-            if prefetched is not None:
-                prefetched.close()  # stops the workers now, not whenever the iterator is collected
-        self._finalize(result, checked, suppressions)
-        result.errors.extend(self.project.pytest_config_errors())
+        key = self._key = self._memo_key(paths) if self.replay else None
+        memo = run_memo.load(self.cache.directory, key) if key is not None and self.cache is not None else None
+        log = inputs.InputLog(ignored=self._tool_paths()) if key is not None else None
+        with inputs.recording(log) if log is not None else nullcontext():
+            replay = self._replay_of(memo, discovery.files)
+            if replay is not None:
+                self._edited = {path for path in discovery.files if replay.changed(path)}
+            checked: dict[Path, FileFacts] = {}
+            suppressions: dict[Path, Suppressions | None] = {}
+            replayed: dict[Path, run_memo.FileRecord] = {}
+            records: dict[str, run_memo.FileRecord] = {}
+            prefetched = self._prefetch([path for path in discovery.files if replay is None or replay.record_for(path) is None])
+            if progress is not None:
+                progress.start(len(discovery.files))
+            try:
+                for path in discovery.files:
+                    record = replay.record_for(path) if replay is not None else None
+                    if record is not None:
+                        self._collect_record(result, path, record, suppressions)
+                        replayed[path] = record
+                        records[record_key(path)] = record
+                    else:
+                        before = _stat(path) if log is not None else None
+                        with inputs.file_frame() as deps:
+                            outcome = self.check_file(path, prefetched)
+                        self._collect(result, path, outcome)
+                        if outcome.facts is not None:
+                            checked[path] = outcome.facts
+                            if outcome.suppressions is not UNREAD:
+                                suppressions[path] = outcome.suppressions
+                        if log is not None and before is not None:
+                            new = self._record(path, before, outcome, deps)
+                            if new is not None:
+                                records[record_key(path)] = new
+                    if progress is not None:
+                        progress.advance()
+                    result.files_checked += 1
+            finally:
+                if prefetched is not None:
+                    prefetched.close()  # stops the workers now, not whenever the iterator is collected
+            finalized, marks = self._finalize(result, checked, suppressions, replayed, records, memo if replay is not None else None)
+            config_errors = self.project.pytest_config_errors()
+            if replay is not None:
+                config_errors = run_memo.merge_errors(config_errors, replay.memo.config_errors)
+            result.errors.extend(config_errors)
         self.checked_facts = checked
-        if self.cache is not None:
-            self.cache.save()
+        if self.cache is not None and not (replay is not None and self.cache.new_entries() <= FEW_NEW_FACTS):
+            # After a replay, the few files checked again are parsed again next time rather than
+            # rewriting the whole facts cache for them; the memo answers for them meanwhile.
+            with inputs.paused():
+                self.cache.save()
+        if log is not None and key is not None and not log.opaque and self.cache is not None:
+            self._keep_memo(key, log, replay, records, config_errors, finalized, marks, result, suppressions)
         result.sort()
         return result
+
+    def _memo_key(self, paths: Sequence[Path]) -> str | None:
+        checked = sorted(os.path.abspath(path) for path in paths)
+        return run_memo.memo_key(
+            (run_memo.FORMAT, environment(), self._signature, self.settings, os.fspath(self.project.cwd), checked)
+        )
+
+    def _tool_paths(self) -> tuple[str, ...]:
+        """Where the tool reads for itself: its cache and the Python installation (unless the project is there)."""
+        import sys
+
+        project = os.path.abspath(self.settings.project_root) + os.sep
+        roots = {os.path.abspath(self.cache.directory) + os.sep} if self.cache is not None else set()
+        for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, "/proc", "/dev", "/sys"}:
+            prefix = os.path.abspath(prefix) + os.sep
+            if not project.startswith(prefix):
+                roots.add(prefix)
+        return tuple(sorted(roots))
+
+    def _replay_of(self, memo: "run_memo.RunMemo | None", files: list[Path]) -> "run_memo.Replay | None":
+        if memo is None:
+            return None
+        with inputs.paused():
+            if memo.inputs.changed() is not None:
+                return None
+            return run_memo.Replay(memo, files)
+
+    def _collect_record(
+        self, result: CheckResult, path: Path, record: "run_memo.FileRecord", suppressions: dict[Path, Suppressions | None]
+    ) -> None:
+        """A replayed file's findings, as its last check reported them."""
+        result.findings.extend(record.findings)
+        if record.error is not None:
+            result.errors.append(record.error)
+        if record.lines is not None:
+            result.sources[record.display] = record.lines  # type: ignore[assignment]
+        if record.fixable:
+            result.digests[record.display] = record.digest
+        if record.suppressions != run_memo.UNREAD:
+            suppressions[path] = record.suppressions  # type: ignore[assignment]
+        self._digests[path] = record.digest
+
+    def _record(self, path: Path, before: os.stat_result, outcome: FileOutcome, deps: inputs.FileDeps) -> "run_memo.FileRecord | None":
+        if outcome.content is None:
+            return None
+        marks_digest = None
+        if outcome.facts is not None:
+            blob, marks_digest = run_memo.marker_blob(outcome.facts.marks, outcome.facts.marker_reads)
+            self._new_marks[record_key(path)] = (marks_digest, blob)
+        modules, names = run_memo.record_deps(deps)
+        return run_memo.FileRecord(
+            signature=inputs.signature(before),
+            digest=outcome.content,
+            display=self.project.display_path(path),
+            findings=tuple(outcome.findings),
+            error=outcome.error,
+            lines=None,  # set from the report's sources once the cross-file phase added its lines
+            fixable=outcome.digest is not None,
+            marks_digest=marks_digest,
+            suppressions=run_memo.UNREAD,
+            modules=modules,
+            names=names,
+        )
+
+    def _keep_memo(
+        self,
+        key: str,
+        log: inputs.InputLog,
+        replay: "run_memo.Replay | None",
+        records: dict[str, "run_memo.FileRecord"],
+        config_errors: list[FileError],
+        finalized: list[Finding] | None,
+        marks: str | None,
+        result: CheckResult,
+        suppressions: dict[Path, Suppressions | None],
+    ) -> None:
+        """Save what this run concluded: nothing if it replayed everything, a delta if it changed little."""
+        states = {record_key(path): state for path, state in suppressions.items()}
+        before = replay.memo.records if replay is not None else {}
+        changed: set[str] = set()
+        for path_key, record in records.items():
+            lines = result.sources.get(record.display)
+            state = states.get(path_key, run_memo.UNREAD)
+            state = state.frozen() if isinstance(state, Suppressions) else state
+            if record is before.get(path_key):
+                if lines is record.lines and state is record.suppressions and record.display not in self._lines_read:
+                    continue
+                # A replayed file the cross-file phase learnt more about (its lines, its comments).
+                record = records[path_key] = dataclasses.replace(record, lines=lines, suppressions=state)
+            else:
+                record.lines, record.suppressions = lines, state
+            changed.add(path_key)
+        changed |= before.keys() - records.keys()
+        grew = True
+        if replay is not None:
+            size = replay.memo.inputs.size()
+            log.merge(replay.memo.inputs)
+            grew = log.size() != size  # this run consulted something the memo did not know
+            old = replay.memo
+            if not changed and not grew and marks == old.marks_key and config_errors == old.config_errors:
+                return
+        memo = run_memo.RunMemo(key, log, records, config_errors, finalized, marks)
+        with inputs.paused():
+            directory = self.cache.directory  # type: ignore[union-attr]
+            if replay is None or marks != replay.memo.marks_key:
+                self._save_marks(directory, key, records)
+            if replay is None or grew or not run_memo.save_delta(directory, memo, changed, replay.memo):
+                run_memo.save(directory, memo)
+
+    def _save_marks(self, directory: Path, key: str, records: dict[str, "run_memo.FileRecord"]) -> None:
+        blobs: dict[str, tuple[str, bytes]] = {}
+        for path_key, record in records.items():
+            if record.marks_digest is None:
+                continue
+            stored = self._new_marks.get(path_key)
+            if stored is None or stored[0] != record.marks_digest:
+                if self._old_marks is None:
+                    self._old_marks = run_memo.load_marks(directory, key)
+                stored = self._old_marks.get(path_key)
+            if stored is not None and stored[0] == record.marks_digest:
+                blobs[path_key] = stored
+        run_memo.save_marks(directory, key, blobs)
 
     def _collect(self, result: CheckResult, path: Path, outcome: FileOutcome) -> None:
         display = self.project.display_path(path)
@@ -178,32 +353,82 @@ class Runner:
             result.digests[display] = outcome.digest
 
     def _finalize(
-        self, result: CheckResult, checked: dict[Path, FileFacts], suppressions: dict[Path, Suppressions | None]
-    ) -> None:
-        """Run the cross-file phase; its findings get the same filtering as per-file ones."""
-        run = RunContext(project=self.project, files=checked)
-        for rule in self.plan.rules:
-            for finding in rule.finalize(run):
+        self,
+        result: CheckResult,
+        checked: dict[Path, FileFacts],
+        suppressions: dict[Path, Suppressions | None],
+        replayed: dict[Path, "run_memo.FileRecord"] | None = None,
+        records: dict[str, "run_memo.FileRecord"] | None = None,
+        memo: "run_memo.RunMemo | None" = None,
+    ) -> tuple[list[Finding] | None, str | None]:
+        """Run the cross-file phase (or replay it); its findings get the same filtering as per-file ones."""
+        marks = None
+        if records is not None:
+            marks = run_memo.marks_key(
+                (key, record.marks_digest) for key, record in records.items() if record.marks_digest is not None
+            )
+        complete = records is not None and all(record_key(path) in records for path in checked)
+        if memo is not None and memo.finalized is not None and complete and marks == memo.marks_key:
+            raw = list(memo.finalized)
+        else:
+            files: dict[Path, object] = {}
+            for path, record in (replayed or {}).items():
+                if record.marks_digest is not None:
+                    facts = self._replayed_marks(path, record)
+                    if facts is not None:
+                        files[path] = facts
+            files.update(checked)
+            run = RunContext(project=self.project, files=files)  # type: ignore[arg-type]
+            raw = [finding for rule in self.plan.rules for finding in rule.finalize(run)]
+        self._admit(result, raw, suppressions)
+        return raw, marks
+
+    def _replayed_marks(self, path: Path, record: "run_memo.FileRecord") -> object | None:
+        """A replayed file's marker facts: from the memo's side file, else its cached or fresh facts."""
+        if self._old_marks is None:
+            with inputs.paused():
+                self._old_marks = run_memo.load_marks(self.cache.directory, self._key) if self.cache is not None else {}
+        stored = self._old_marks.get(record_key(path))
+        if stored is not None and stored[0] == record.marks_digest:
+            facts = run_memo.unpickle_marks(stored[1])
+            if facts is not None:
+                return facts
+        facts = self.facts_for(path)
+        if facts is not None:
+            blob, digest = run_memo.marker_blob(facts.marks, facts.marker_reads)
+            self._new_marks[record_key(path)] = (digest, blob)
+        return facts
+
+    def _admit(self, result: CheckResult, raw: list[Finding], suppressions: dict[Path, Suppressions | None]) -> None:
+        paths: dict[str, tuple[Path, list[str]]] = {}
+        for finding in raw:
+            known = paths.get(finding.path)
+            if known is None:
                 path = self.project.cwd / finding.path
-                if matches(finding.code, self._ignored_codes(path)):
-                    continue
-                silencer = suppressions.get(path) if path in suppressions else self._suppressions_of(path)
-                if silencer is not None and silencer.silences(finding):
-                    continue
-                result.findings.append(finding)
-                kept = result.sources.get(finding.path)
-                numbers = finding_lines(finding)
-                if not isinstance(kept, FindingLines) or not all(kept.has(number) for number in numbers):
-                    lines = _read_lines(path)
-                    if lines is not None:
-                        if isinstance(kept, FindingLines):
-                            kept.keep(lines, numbers)
-                        else:
-                            result.sources[finding.path] = FindingLines(lines, numbers)
-                if finding.fix is not None and finding.path not in result.digests:
-                    digest = _digest(path)
-                    if digest is not None:
-                        result.digests[finding.path] = digest
+                known = paths[finding.path] = (path, self._ignored_codes(path))
+            path, ignored = known
+            if ignored and matches(finding.code, ignored):
+                continue
+            if path not in suppressions:
+                suppressions[path] = self._suppressions_of(path)
+            silencer = suppressions[path]
+            if silencer is not None and silencer.silences(finding):
+                continue
+            result.findings.append(finding)
+            kept = result.sources.get(finding.path)
+            numbers = finding_lines(finding)
+            if not isinstance(kept, FindingLines) or not all(kept.has(number) for number in numbers):
+                self._lines_read.add(finding.path)
+                lines = _read_lines(path)
+                if lines is not None:
+                    if isinstance(kept, FindingLines):
+                        kept.keep(lines, numbers)
+                    else:
+                        result.sources[finding.path] = FindingLines(lines, numbers)
+            if finding.fix is not None and finding.path not in result.digests:
+                digest = self._digests.get(path) or _digest(path)
+                if digest is not None:
+                    result.digests[finding.path] = digest
 
     def _suppressions_of(self, path: Path) -> Suppressions | None:
         try:
@@ -215,11 +440,19 @@ class Runner:
     def facts_for(self, path: Path) -> FileFacts | None:
         """Facts of any file (parsed at most once per run); None if it cannot be read or parsed."""
         path = Path(path)
+        try:
+            return self._facts_for(path)
+        finally:
+            # A run-wide analysis (the marker registry, a conftest lookup) read this file.
+            inputs.note_python_read(path, self._digests.get(path))
+
+    def _facts_for(self, path: Path) -> FileFacts | None:
         if path in self._facts:
             return self._facts[path]
         facts: FileFacts | None = None
         try:
             raw = path.read_bytes()
+            self._digests[path] = _sha256(raw)
             source = SourceFile.from_bytes(self.project.display_path(path), raw)
             facts = self._extract(source, raw, self._full_signature, markers=True, imports=True)
         except (OSError, SourceDecodeError, SyntaxProblem, RecursionError, MemoryError):
@@ -258,7 +491,7 @@ class Runner:
 
     def _known(self, path: Path) -> "tuple[str, CacheEntry] | None":
         """The cached digest and entry of a file whose size and mtime have not changed, if any."""
-        if self.cache is None:
+        if self.cache is None or path in self._edited:
             return None
         digest = self.cache.digest_for(path)
         if digest is None:
@@ -272,6 +505,8 @@ class Runner:
         if known is not None:
             outcome = self._check_known(path, display, *known)
             if outcome is not None:
+                if self.replay:
+                    outcome.content = known[0]
                 return outcome
         stat = self.cache.stat(path) if self.cache is not None else None
         try:
@@ -280,6 +515,8 @@ class Runner:
             return FileOutcome([], FileError(display, exc.strerror or str(exc)))
         entry = prefetched.entry_for(path, raw) if prefetched is not None else None
         outcome = self.check_bytes(path, display, raw, prefetched=entry)
+        if self.replay:
+            outcome.content = _sha256(raw)
         if self.cache is not None and stat is not None and outcome.error is None:
             self.cache.remember(path, stat, _sha256(raw))
         return outcome
@@ -290,6 +527,8 @@ class Runner:
             return FileOutcome([])
         if entry.facts is None:
             return None  # a syntax problem: the message needs the file's text anyway
+        if self.replay:
+            self._digests[path] = digest
         self._facts[path] = entry.facts
         ignored = self._ignored_codes(path)
         findings = [f for f in self._run_rules(path, display, entry.facts) if not matches(f.code, ignored)]
@@ -308,6 +547,8 @@ class Runner:
         return self._finish(raw, source, findings, entry.facts)
 
     def check_bytes(self, path: Path, display: str, raw: bytes, prefetched: CacheEntry | None = None) -> FileOutcome:
+        if self.replay:
+            self._digests[path] = _sha256(raw)
         if not self.plan.parse_all and not any(token in raw for token in self.plan.tokens):
             if self.cache is not None:
                 self.cache.put(self._signature, _sha256(raw), CacheEntry(None, skipped=True))
@@ -319,7 +560,15 @@ class Runner:
         ignored = self._ignored_codes(path)
         facts: FileFacts | None = None
         try:
-            facts = self._extract(source, raw, self._signature, markers=self.plan.markers, imports=self.plan.imports, prefetched=prefetched)
+            facts = self._extract(
+                source,
+                raw,
+                self._signature,
+                markers=self.plan.markers,
+                imports=self.plan.imports,
+                prefetched=prefetched,
+                lookup=path not in self._edited,
+            )
             self._facts[path] = facts
             findings = self._run_rules(path, source.path, facts)
         except SyntaxProblem as problem:
@@ -347,11 +596,12 @@ class Runner:
         markers: bool,
         imports: bool,
         prefetched: CacheEntry | None = None,
+        lookup: bool = True,
     ) -> FileFacts:
         """Parse and extract, or reuse what the cache or a worker holds for these bytes; raises SyntaxProblem."""
         digest = _sha256(raw) if self.cache is not None else None
         entry = prefetched
-        if entry is None and self.cache is not None and digest is not None:
+        if entry is None and lookup and self.cache is not None and digest is not None:
             entry = self.cache.get(signature, digest)
         if prefetched is not None and self.cache is not None and digest is not None:
             self.cache.put(signature, digest, prefetched)  # a worker's result, new to the cache
@@ -462,6 +712,17 @@ def _sha256(raw: bytes) -> str:
     digest = hashlib.sha256(raw).hexdigest()
     _last_digest = (raw, digest)
     return digest
+
+
+def record_key(path: Path) -> str:
+    return os.fspath(path)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _has_token(raw: bytes, tokens: tuple[bytes, ...]) -> bool:

@@ -109,6 +109,13 @@ class Suppressions:
         self._whole_file = tuple(whole_file)
         self._by_line = by_line
 
+    def frozen(self) -> "Suppressions":
+        """This object with the comments parsed and the file's text dropped, to keep in a run memo."""
+        self._load()
+        self._raw = b""
+        self._lines = []
+        return self
+
     def silences(self, finding: Finding) -> bool:
         if _silenced(finding.code, self.whole_file):
             return True

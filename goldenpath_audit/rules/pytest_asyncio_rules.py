@@ -23,6 +23,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Iterable
 
+from goldenpath_audit.auditor import inputs
 from goldenpath_audit.auditor.context import FileContext
 from goldenpath_audit.auditor.facts import FIXTURE_DECORATORS, MARK_GENERATORS, Span, node_span, replace_span
 from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Position, Severity, TextEdit
@@ -351,12 +352,12 @@ def _override_home(ctx: FileContext, facts: AsyncioFacts) -> str | None:
     directory = ctx.path.parent
     while True:
         conftest = directory / "conftest.py"
-        if conftest != ctx.path and conftest.is_file():
+        if conftest != ctx.path and inputs.is_file(conftest):
             found = ctx.project.facts_for(conftest)
             extra = found.extra.get(FACTS_KEY) if found is not None else None
             if isinstance(extra, AsyncioFacts) and any(use.kind == "override" for use in extra.event_loop_uses):
                 return ctx.project.display_path(conftest)
-        if directory == rootdir or directory.parent == directory or (directory / ".git").exists():
+        if directory == rootdir or directory.parent == directory or inputs.exists(directory / ".git"):
             return None
         directory = directory.parent
 

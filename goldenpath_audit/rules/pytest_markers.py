@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from goldenpath_audit.auditor import inputs
 from goldenpath_audit.auditor.context import FileContext, RunContext
 from goldenpath_audit.auditor.facts import MarkUse, Span
 from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Position, Severity, TextEdit
@@ -367,11 +368,11 @@ def _registration_target(run: RunContext, known: KnownMarkers) -> tuple[Path, st
         return config.path, config.format
     for directory in (config.rootdir, *config.rootdir.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
+        if inputs.is_file(candidate):
             policy = run.project.version_policy("pytest", candidate)
             native = not policy.allows_below("9.0") and policy.origin.find("no pytest requirement") < 0
             return candidate, "pyproject-native" if native else "pyproject-ini-options"
-        if (directory / ".git").exists():
+        if inputs.exists(directory / ".git"):
             break
     return config.rootdir / "pytest.ini", "ini"
 

@@ -1,0 +1,348 @@
+"""Replay the last run's findings for files whose inputs did not change.
+
+The facts cache (cache.py) saves parsing; this saves the rest. A warm `check`
+over 10,000 unchanged files would otherwise still unpickle every file's facts
+and run every rule on them, several seconds for the same answer.
+
+A memo is what one `check` concluded, per file, plus what it read to conclude
+it (inputs.py): the run-wide inputs (configs, pins, conftests, directory
+listings, existence probes), and per file its own digest, the first-party
+module files its rules looked into and the names it asked "which module
+defines N?" about. A later run with the same key (tool code, Python, enabled
+rules, settings, working directory, checked paths) replays a file's record
+only when:
+
+* every run-wide input reads exactly as recorded (else nothing is replayed);
+* the file's bytes are unchanged (size and mtime, else its digest);
+* every module file it looked into has the recorded digest;
+* no changed file mentions a name it asked about, or used to define it.
+
+Every other file is checked as usual, and the new memo is the merge of both.
+The cross-file phase (GP201-GP203) is replayed only when no file's marker
+facts changed; otherwise it runs again, on marker facts the memo keeps per file.
+Suppression comments and per-file ignores are applied afresh either way.
+
+A memo that cannot be read, or is not what this version wrote, is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from goldenpath_audit.auditor.findings import FileError, Finding, compact_pickle
+from goldenpath_audit.auditor.inputs import FileDeps, InputLog, file_digest, signature
+
+FORMAT = "memo-1"
+DIRECTORY = "runs"
+# Memos kept per cache directory: `check .`, a pre-commit run, a CI selection...
+MAX_MEMOS = 4
+# A run that changed at most this many records (with earlier deltas) writes only those.
+MAX_DELTA = 500
+UNREAD = "unread"  # a file checked from the facts cache without reading it: suppressions unknown
+
+
+@dataclass(slots=True)
+class MarkerFacts:
+    """The part of a file's facts the cross-file phase reads (see RunContext.files)."""
+
+    marks: list
+    marker_reads: set[str]
+
+
+@compact_pickle
+@dataclass(slots=True)
+class FileRecord:
+    """What one file's check concluded, and what it depended on."""
+
+    signature: tuple[int, int] | None  # (mtime_ns, size) before the bytes were read; None: re-read
+    digest: str
+    display: str
+    findings: tuple[Finding, ...]
+    error: FileError | None
+    lines: object  # FindingLines | None: the source lines findings point at
+    fixable: bool
+    # Digest of the pickled MarkerFacts (kept apart: see save_marks); None when the file has no facts.
+    marks_digest: str | None
+    suppressions: object  # Suppressions | None | UNREAD
+    modules: dict[str, str | None] = field(default_factory=dict)
+    names: frozenset[str] = frozenset()
+
+
+@dataclass
+class RunMemo:
+    key: str
+    inputs: InputLog
+    records: dict[str, FileRecord]
+    config_errors: list[FileError]
+    finalized: list[Finding] | None  # the cross-file phase's findings, before suppressions
+    marks_key: str | None  # digest of every file's marker facts the cross-file phase saw
+    # Identifies the full memo file a delta file applies to (see save_delta).
+    generation: str = ""
+    # Records the delta file on top of the full memo holds (empty: none).
+    in_delta: frozenset[str] = frozenset()
+    # The cross-file phase's key in the full memo file, before any delta.
+    base_marks_key: str | None = None
+
+
+def memo_key(parts: Iterable[object]) -> str | None:
+    """A digest of everything a run's conclusions depend on besides files; None if unpicklable."""
+    try:
+        blob = pickle.dumps(tuple(parts), protocol=4)
+    except Exception:  # noqa: BLE001 - settings holding something odd: no memo
+        return None
+    return hashlib.sha256(blob).hexdigest()
+
+
+def marker_blob(marks: Sequence, marker_reads: Iterable[str]) -> tuple[bytes, str]:
+    blob = pickle.dumps(MarkerFacts(list(marks), set(sorted(marker_reads))), protocol=pickle.HIGHEST_PROTOCOL)
+    return blob, hashlib.sha256(blob).hexdigest()
+
+
+def marks_key(items: Iterable[tuple[str, str | None]]) -> str:
+    digest = hashlib.sha256()
+    for path, marks in sorted(items):
+        digest.update(f"{path}\0{marks}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+# -- storage --------------------------------------------------------------------------------
+
+
+def _file(cache_dir: Path, key: str) -> Path:
+    return cache_dir / "v2" / DIRECTORY / f"{key[:40]}.pickle"
+
+
+def load(cache_dir: Path, key: str) -> RunMemo | None:
+    try:
+        with open(_file(cache_dir, key), "rb") as stream:
+            data = pickle.load(stream)
+    except Exception:  # noqa: BLE001 - missing, corrupt, foreign: run without it
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    memo = data.get("memo")
+    if not isinstance(memo, RunMemo) or memo.key != key or not isinstance(memo.inputs, InputLog):
+        return None
+    if not isinstance(memo.records, dict):
+        return None
+    memo.base_marks_key = memo.marks_key
+    _apply_delta(cache_dir, memo)
+    return memo
+
+
+def _apply_delta(cache_dir: Path, memo: RunMemo) -> None:
+    """Records and run-wide facts that later runs changed without rewriting the full memo."""
+    try:
+        with open(_file(cache_dir, memo.key).with_suffix(".delta"), "rb") as stream:
+            delta = pickle.load(stream)
+    except Exception:  # noqa: BLE001 - none, or unreadable: the full memo alone is consistent
+        return
+    if not isinstance(delta, dict) or delta.get("format") != FORMAT or delta.get("generation") != memo.generation:
+        return
+    records, removed = delta.get("records"), delta.get("removed")
+    if not isinstance(records, dict) or not isinstance(removed, (set, frozenset)):
+        return
+    memo.records.update(records)
+    for key in removed:
+        memo.records.pop(key, None)
+    memo.config_errors = delta.get("config_errors", memo.config_errors)
+    if "marks_key" in delta:
+        memo.finalized, memo.marks_key = delta.get("finalized"), delta["marks_key"]
+    memo.in_delta = frozenset(records) | frozenset(removed)
+
+
+def save_delta(cache_dir: Path, memo: RunMemo, changed: set[str], base: RunMemo) -> bool:
+    """Write only the records changed since the full memo `base` was written; False when a full save is due.
+
+    The run-wide inputs are never in a delta: a run that consulted anything new saves in full.
+    """
+    keys = set(base.in_delta) | changed
+    if len(keys) > MAX_DELTA or not base.generation:
+        return False
+    payload = {
+        "format": FORMAT,
+        "generation": base.generation,
+        "records": {key: memo.records[key] for key in keys if key in memo.records},
+        "removed": frozenset(key for key in keys if key not in memo.records),
+        "config_errors": memo.config_errors,
+    }
+    if memo.marks_key != base.base_marks_key:
+        payload.update(finalized=memo.finalized, marks_key=memo.marks_key)
+    return _write(_file(cache_dir, memo.key).with_suffix(".delta"), payload)
+
+
+def save(cache_dir: Path, memo: RunMemo) -> None:
+    """Write atomically; keep the few most recently written memos. Never fails the run."""
+    target = _file(cache_dir, memo.key)
+    memo.generation, memo.in_delta = os.urandom(8).hex(), frozenset()
+    if _write(target, {"format": FORMAT, "memo": memo}):
+        try:
+            target.with_suffix(".delta").unlink()
+        except OSError:
+            pass
+        try:
+            _prune(target.parent)
+        except OSError:
+            pass
+
+
+def _write(target: Path, payload: dict) -> bool:
+    """Pickle `payload` to `target` atomically; False (and nothing written) if the disk says no."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".memo-", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                pickle.dump(payload, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, target)
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise
+    except Exception:  # noqa: BLE001 - a read-only or full disk: no memo next time
+        return False
+    return True
+
+
+def _prune(directory: Path) -> None:
+    memos = sorted(directory.glob("*.pickle"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    for old in memos[MAX_MEMOS:]:
+        for stale in (old, old.with_suffix(".marks"), old.with_suffix(".delta")):
+            try:
+                stale.unlink()
+            except OSError:
+                pass
+
+
+# The marker facts of every file, needed only when the cross-file phase must run again,
+# live in a file of their own: most runs neither read nor rewrite them.
+
+
+def load_marks(cache_dir: Path, key: str) -> dict[str, tuple[str, bytes]]:
+    """path -> (digest, pickled MarkerFacts); empty when missing or unreadable."""
+    try:
+        with open(_file(cache_dir, key).with_suffix(".marks"), "rb") as stream:
+            data = pickle.load(stream)
+    except Exception:  # noqa: BLE001 - missing or corrupt: the facts cache stands in
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("marks"), dict):
+        return {}
+    return data["marks"]
+
+
+def save_marks(cache_dir: Path, key: str, marks: dict[str, tuple[str, bytes]]) -> None:
+    _write(_file(cache_dir, key).with_suffix(".marks"), {"format": FORMAT, "marks": marks})
+
+
+def unpickle_marks(blob: bytes) -> MarkerFacts | None:
+    try:
+        facts = pickle.loads(blob)
+    except Exception:  # noqa: BLE001
+        return None
+    return facts if isinstance(facts, MarkerFacts) else None
+
+
+# -- deciding what to replay ------------------------------------------------------------
+
+
+class Replay:
+    """Which records of a memo still hold for the files of this run."""
+
+    def __init__(self, memo: RunMemo, files: Sequence[Path]) -> None:
+        self.memo = memo
+        self._digests: dict[str, str | None] = {}
+        # Files whose bytes changed since the memo: path -> new bytes (None: unreadable now).
+        self._changed: dict[str, bytes | None] = {}
+        self._affected: dict[str, bool] = {}
+        self._decided: dict[str, FileRecord | None] = {}
+        records = memo.records
+        for path in files:
+            key = os.fspath(path)
+            record = records.get(key)
+            if record is not None:
+                self._compare(key, record.signature, record.digest)
+        for key, sig in memo.inputs.scanned.items():
+            if key not in self._digests and key not in records:
+                self._compare(key, sig, None)
+
+    def _compare(self, key: str, recorded: tuple[int, int] | None, digest: str | None) -> None:
+        try:
+            info = os.stat(key)
+        except OSError:
+            self._digests[key] = None
+            self._changed[key] = None
+            return
+        if recorded is not None and (info.st_mtime_ns, info.st_size) == recorded:
+            if digest is not None:  # a scanned-only file has no digest: unchanged is all we know
+                self._digests[key] = digest
+            return
+        try:
+            with open(key, "rb") as stream:
+                raw = stream.read()
+        except OSError:
+            self._digests[key] = None
+            self._changed[key] = None
+            return
+        now = hashlib.sha256(raw).hexdigest()
+        self._digests[key] = now
+        if digest is None or now != digest:
+            self._changed[key] = raw
+
+    def changed(self, path: Path) -> bool:
+        """Whether the file's bytes differ from the memo's (a cache lookup for them would find nothing)."""
+        return os.fspath(path) in self._changed
+
+    def record_for(self, path: Path) -> FileRecord | None:
+        key = os.fspath(path)
+        if key in self._decided:
+            return self._decided[key]
+        record = self._decided[key] = self._valid(key)
+        return record
+
+    def _valid(self, key: str) -> FileRecord | None:
+        record = self.memo.records.get(key)
+        if record is None or key in self._changed or self._digests.get(key) != record.digest:
+            return None
+        for module, digest in record.modules.items():
+            if self._digest(module) != digest:
+                return None
+        if record.names and self._changed and any(self._name_affected(name) for name in record.names):
+            return None
+        return record
+
+    def _digest(self, key: str) -> str | None:
+        if key not in self._digests:
+            self._digests[key] = file_digest(key)
+        return self._digests[key]
+
+    def _name_affected(self, name: str) -> bool:
+        """Whether a changed file may now define `name`, or defined it before."""
+        affected = self._affected.get(name)
+        if affected is None:
+            needle = name.encode("utf-8", "surrogateescape")
+            defining = self.memo.inputs.answers.get(name)
+            affected = (
+                defining is None
+                or any(path in self._changed for path in defining)
+                or any(raw is None or needle in raw for raw in self._changed.values())
+            )
+            self._affected[name] = affected
+        return affected
+
+
+def record_deps(deps: FileDeps | None) -> tuple[dict[str, str | None], frozenset[str]]:
+    if deps is None:
+        return {}, frozenset()
+    return dict(deps.modules), frozenset(deps.names)
+
+
+def merge_errors(*groups: Iterable[FileError]) -> list[FileError]:
+    return list(dict.fromkeys(error for group in groups for error in group))
