@@ -135,6 +135,7 @@ def _run(
         directory = Path.cwd() / cache_dir if cache_dir is not None else default_cache_dir(settings.project_root)
         cache = None if no_cache else FactsCache(directory)
         runner = Runner(settings, Path.cwd(), select=selected or None, ignore=ignored, cache=cache)
+        runner.project.cache_directory = cache.directory if cache is not None else None
     except (SelectionError, ValueError) as exc:
         fail(str(exc))
     targets = [Path.cwd() / path for path in (paths or [Path(".")])]
