@@ -123,6 +123,13 @@ class DefinitionsStore:
         }
         self._dirty = True
 
+    def forget_scan(self) -> None:
+        """This run's scan could not be trusted (a symlink, a racy directory): keep no stale one around."""
+        data = self._load()
+        if data["scan"] is not None or data["dirs"]:
+            data["scan"], data["dirs"] = None, {}
+            self._dirty = True
+
     # -- per-name answers ----------------------------------------------------------------------
 
     def defining(self, name: str, paths: list[str], names_defined: NamesDefined) -> set[str]:

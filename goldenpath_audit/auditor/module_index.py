@@ -866,10 +866,13 @@ class ModuleIndex:
                     modules[path] = dotted
         ordered = sorted(modules.items(), key=lambda item: item[1])
         self._scan = ([dotted for _, dotted in ordered], [path for path, _ in ordered])
-        if store is not None and key is not None and _UNTRUSTED not in self._states.values():
-            states = {str(directory): state for directory, state in self._states.items()}
-            listings = {str(directory): (listing.files, listing.dirs) for directory, listing in self._listings.items()}
-            store.remember_scan(key, states, listings, self._scan)  # type: ignore[arg-type]
+        if store is not None and key is not None:
+            if _UNTRUSTED in self._states.values():
+                store.forget_scan()
+            else:
+                states = {str(directory): state for directory, state in self._states.items()}
+                listings = {str(directory): (listing.files, listing.dirs) for directory, listing in self._listings.items()}
+                store.remember_scan(key, states, listings, self._scan)  # type: ignore[arg-type]
         return self._scan
 
     def _walk(self, root: str, skip: set[str]) -> Iterator[tuple[str, str]]:
