@@ -67,20 +67,38 @@ def default_cache_dir(project_root: Path) -> Path:
     return Path(project_root) / CACHE_DIR_NAME
 
 
-@lru_cache(maxsize=1)
-def _environment() -> str:
-    try:
-        from importlib.metadata import version
-
-        libcst = version("libcst")  # decides the "newer Python grammar" syntax message
-    except Exception:  # noqa: BLE001 - any failure just makes the key less specific
-        libcst = "?"
-    return f"{__version__}|{sys.implementation.name}|{sys.version}|libcst {libcst}|{_code_stamp()}"
+def is_racy(info: os.stat_result) -> bool:
+    """Modified within the last two seconds: another write in the same mtime tick,
+    with the same size, would go unnoticed (git calls such entries "racily clean"),
+    so neither stat index trusts such a file or directory."""
+    return time.time_ns() - info.st_mtime_ns < RACY_NS
 
 
 def environment() -> str:
-    """The tool version, Python and code stamp that cached results were made with."""
+    """What every stored entry depends on: tool, Python and libcst versions, and this checkout's code."""
     return _environment()
+
+
+@lru_cache(maxsize=1)
+def _environment() -> str:
+    return f"{__version__}|{sys.implementation.name}|{sys.version}|libcst {_libcst_stamp()}|{_code_stamp()}"
+
+
+def _libcst_stamp() -> str:
+    """Which libcst is installed (it decides the "newer Python grammar" syntax message).
+
+    The size and mtime of its `__init__.py`, which any reinstall rewrites: found
+    without importing libcst or `importlib.metadata` (~10 ms a run, a pre-commit
+    run's budget).
+    """
+    try:
+        from importlib.util import find_spec
+
+        spec = find_spec("libcst")
+        info = os.stat(spec.origin)  # type: ignore[union-attr, arg-type]
+        return f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}"  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - any failure just makes the key less specific
+        return "?"
 
 
 def _code_stamp() -> str:
@@ -161,7 +179,7 @@ class FactsCache:
         write in the same mtime tick, with the same size, would go unnoticed
         (git calls these entries "racily clean").
         """
-        if time.time_ns() - info.st_mtime_ns < RACY_NS:
+        if is_racy(info):
             return
         key = os.fspath(path)
         value = (info.st_mtime_ns, info.st_size, digest)
@@ -261,6 +279,16 @@ def _read(file: Path) -> tuple[dict[tuple[str, str], bytes], dict[str, tuple[int
 def _write(
     directory: Path, file: Path, entries: dict[tuple[str, str], bytes], index: dict[str, tuple[int, int, str]]
 ) -> None:
+    payload = {"format": FORMAT, "version": __version__, "code": _environment(), "entries": entries, "index": index}
+    write_pickle(directory, file, payload)
+
+
+def write_pickle(directory: Path, file: Path, payload: object) -> None:
+    """Pickle `payload` to `file` (inside `directory`/FORMAT) atomically: temp file + `os.replace`.
+
+    Also what every writer of the cache directory owes it: the `.gitignore`, and
+    the removal of what earlier cache formats left behind. Raises on failure.
+    """
     file.parent.mkdir(parents=True, exist_ok=True)
     for old in directory.iterdir():  # what earlier cache formats left behind
         if old.name != FORMAT and _is_format_dir(old.name) and old.is_dir() and not old.is_symlink():
@@ -268,8 +296,7 @@ def _write(
     ignore = directory / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# Created by goldenpath-audit: the facts cache.\n*\n", encoding="utf-8")
-    payload = {"format": FORMAT, "version": __version__, "code": _environment(), "entries": entries, "index": index}
-    fd, temp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=file.parent)
+    fd, temp = tempfile.mkstemp(prefix=f".{file.stem}-", suffix=".tmp", dir=file.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
             pickle.dump(payload, stream, protocol=pickle.HIGHEST_PROTOCOL)

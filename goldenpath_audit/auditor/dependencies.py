@@ -80,6 +80,8 @@ class DependencyIndex:
     def __init__(self) -> None:
         self._by_directory: dict[Path, dict[str, Declaration]] = {}
         self._nearest: dict[tuple[str, Path], Declaration | None] = {}
+        # Ancestors per directory: the marker registry asks about ~50 plugins per directory.
+        self._ancestors: dict[Path, list[Path]] = {}
 
     def declaration(self, package: str, directory: Path) -> Declaration | None:
         """The declaration from the nearest ancestor of `directory` (itself included) that declares `package`.
@@ -92,8 +94,14 @@ class DependencyIndex:
             return self._nearest[key]
         name = canonicalize_name(package)
         found = None
-        for current in _ancestors(directory):
-            found = self.declarations_in(current).get(name)
+        chain = self._ancestors.get(directory)
+        if chain is None:
+            chain = self._ancestors[directory] = list(_ancestors(directory))
+        for current in chain:
+            declared = self._by_directory.get(current)  # `current` is absolute already
+            if declared is None:
+                declared = self.declarations_in(current)
+            found = declared.get(name)
             if found is not None:
                 break
         self._nearest[key] = found

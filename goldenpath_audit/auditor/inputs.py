@@ -230,6 +230,13 @@ def _note_listing(log: InputLog, raw_path: object) -> None:
         _busy = False
 
 
+def note_listing(directory: Path | str) -> None:
+    """A directory whose entries an answer rests on, even when a stored copy of its listing was used."""
+    log = _log
+    if log is not None and not _busy:
+        _note_listing(log, directory)
+
+
 def note_python_read(path: Path | str, digest: str | None) -> None:
     """A Python file whose facts a run-wide analysis used (a conftest.py, a plugin module)."""
     log = _log

@@ -32,7 +32,6 @@ may exist there, so callers must never report a name as missing from it.
 
 from __future__ import annotations
 
-import functools
 import re
 
 import ast
@@ -47,10 +46,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import inputs
+from .cache import is_racy
+from .definitions_index import directory_signature, keyed
 from .names import catches_import_error
 from .source import SourceDecodeError, SourceFile
 
 if TYPE_CHECKING:
+    from .definitions_index import DefinitionsStore
     from .pytest_config import PytestConfig
 
 __all__ = ["ModuleIndex", "ModuleInfo", "pytest_roots"]
@@ -140,7 +142,7 @@ def _stat(path: Path) -> os.stat_result | None:
         return None
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: Path | str) -> bytes | None:
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
@@ -434,13 +436,20 @@ def _literal_strings(node: ast.expr) -> list[str] | None:
 # The file system, listed once per directory
 
 
-@dataclass(frozen=True)
 class _Listing:
-    files: frozenset[str]
-    dirs: frozenset[str]
+    """One directory's entries: files and directories (symlinks followed), and its extension modules."""
+
+    __slots__ = ("files", "dirs", "extensions")
+
+    def __init__(self, files: frozenset[str], dirs: frozenset[str]) -> None:
+        self.files = files
+        self.dirs = dirs
+        # Sorted once here: every module lookup in the directory consults them in this order.
+        self.extensions = tuple(sorted(name for name in files if name.endswith(_EXTENSION_SUFFIXES)))
 
 
 _EMPTY = _Listing(frozenset(), frozenset())
+_UNTRUSTED = object()  # a listing whose directory signature cannot vouch for it
 
 
 @dataclass(frozen=True)
@@ -475,13 +484,18 @@ def _module_stem(filename: str) -> tuple[str, str] | None:
 class ModuleIndex:
     """Statically answers "does this first-party module exist, and what does it define?"."""
 
-    def __init__(self, roots: Sequence[Path], *, installed: Container[str] = ()) -> None:
+    def __init__(
+        self, roots: Sequence[Path], *, installed: Container[str] = (), cache_directory: Path | None = None
+    ) -> None:
         """`roots`: search roots in order, like `sys.path`.
 
         `installed`: top-level import names known to be installed (declared
         dependencies, say). A regular package anywhere on `sys.path` beats a
         namespace package, so a bare directory named like one (an `alembic/`
         migrations folder) is not that module, and not first-party.
+
+        `cache_directory`: where `defining_modules` may keep its whole-tree
+        scan between runs (definitions_index.py); None scans afresh each run.
         """
         self.roots: tuple[Path, ...] = tuple(_unique(_norm(root) for root in roots))
         self._installed = installed
@@ -491,16 +505,27 @@ class ModuleIndex:
         self._infos: dict[tuple[str, Path | None, tuple[Path, ...]], ModuleInfo] = {}
         self._basedirs: dict[Path, Path] = {}
         self._importer_roots: dict[Path, tuple[Path, ...]] = {}
-        self._scan: list[tuple[str, Path]] | None = None
-        self._raw: dict[Path, bytes] = {}
+        self._scan: tuple[list[str], list[str]] | None = None
+        self._raw: dict[str, bytes] = {}
         self._raw_size = 0
+        # name -> (defining modules, their files): the files are what a run memo checks.
         self._defining: dict[str, tuple[list[str], tuple[str, ...]]] = {}
         self._digests: dict[Path, str | None] = {}
-        self._scanned: set[Path] = set()
+        self._scan_noted = False
+        # Each listed directory's signature taken before listing it (None: missing), or
+        # _UNTRUSTED when the listing may change without the signature changing.
+        self._states: dict[Path, object] = {}
+        self._cache_directory = cache_directory
+        self._store: DefinitionsStore | None = None
 
     @classmethod
     def for_project(
-        cls, project_root: Path, *, extra_roots: Sequence[Path] = (), installed: Container[str] = ()
+        cls,
+        project_root: Path,
+        *,
+        extra_roots: Sequence[Path] = (),
+        installed: Container[str] = (),
+        cache_directory: Path | None = None,
     ) -> ModuleIndex:
         """Roots: the project root, its `src/` if any, then `extra_roots` (see `pytest_roots`)."""
         project_root = _norm(project_root)
@@ -508,7 +533,7 @@ class ModuleIndex:
         if inputs.is_dir(project_root / "src"):
             roots.append(project_root / "src")
         roots += [_norm(root) for root in extra_roots]
-        return cls(roots, installed=installed)
+        return cls(roots, installed=installed, cache_directory=cache_directory)
 
     # -- public questions ----------------------------------------------------------------
 
@@ -549,31 +574,86 @@ class ModuleIndex:
         if cached is not None:
             inputs.note_name(name, cached[1])
             return list(cached[0])
-        needle = name.encode("utf-8")
-        may_define = _definition_pattern(name)
-        found = set()
-        homes: set[str] = set()
-        for dotted, path in self._all_modules():
-            if path not in self._scanned:  # stat before the bytes are read: a later change shows
-                self._scanned.add(path)
-                inputs.note_scanned(path, _stat(path))
-            raw = self._raw.get(path)
-            if raw is None:
-                raw = _read(path)
-                if raw is None:
-                    continue
-                if self._raw_size + len(raw) <= _RAW_CACHE_BUDGET:
-                    self._raw[path] = raw
-                    self._raw_size += len(raw)
-            if name.isascii() and not _may_define(raw, needle, may_define):
-                continue  # files that only import or use the name (most test files) are never parsed
-            if name in self._parsed_file(path).definitions:
-                found.add(dotted)
-                homes.add(os.fspath(path))
+        found = self._defining_from_store(name)
+        if found is None:
+            self._note_scan()
+            found = set()
+            for dotted, path in zip(*self._all_modules()):
+                defined = self._names_defined(path, (name,))
+                if defined is not None and name in defined:
+                    found.add(dotted)
         result = sorted(found)
-        self._defining[name] = (result, tuple(sorted(homes)))
-        inputs.note_name(name, self._defining[name][1])
+        homes = tuple(sorted(path for dotted, path in zip(*self._all_modules()) if dotted in found))
+        self._defining[name] = (result, homes)
+        inputs.note_name(name, homes)
         return list(result)
+
+    def _note_scan(self) -> None:
+        """Tell a recording run which files a "which modules define N?" answer rests on (stat before reading)."""
+        if self._scan_noted or not inputs.active():
+            return
+        self._scan_noted = True
+        for path in self._all_modules()[1]:
+            inputs.note_scanned(path, _stat(path))
+
+    def _names_defined(self, path: str, names: Sequence[str]) -> frozenset[str] | None:
+        """Which of `names` the file at `path` defines (def/class/assignment); None when it cannot be read.
+
+        Files that only import or use a name (most test files) are never parsed:
+        a cheap byte search rules them out first.
+        """
+        raw = self._raw.get(path)
+        if raw is None:
+            raw = _read(path)
+            if raw is None:
+                return None
+            if self._raw_size + len(raw) <= _RAW_CACHE_BUDGET:
+                self._raw[path] = raw
+                self._raw_size += len(raw)
+        found: set[str] = set()
+        parsed: _Parsed | None = None
+        for name in names:
+            if name.isascii() and not _may_define(raw, name.encode("utf-8"), _definition_pattern(name)):
+                continue
+            if parsed is None:
+                parsed = self._parsed_file(Path(path))
+            if name in parsed.definitions:
+                found.add(name)
+        return frozenset(found)
+
+    def _defining_from_store(self, name: str) -> set[str] | None:
+        """`defining_modules` answered through the store kept in the cache directory; None without one.
+
+        A store that turns out malformed is replaced by an empty one, once;
+        should that fail too, this run goes without a store.
+        """
+        store = self._definitions_store()
+        for attempt in range(2):
+            if store is None:
+                return None
+            try:
+                names, paths = self._all_modules()
+                self._note_scan()
+                holders = store.defining(name, paths, self._names_defined)
+            except Exception:  # noqa: BLE001 - a store this version did not write
+                self._scan = None
+                for memo in (self._listings, self._states, self._specs, self._infos, self._basedirs, self._importer_roots):
+                    memo.clear()  # some may rest on what the store said
+                if attempt == 0:
+                    store.reset()
+                else:
+                    self._cache_directory = self._store = store = None
+                continue
+            store.save()
+            return {dotted for dotted, path in zip(names, paths) if path in holders} if holders else set()
+        return None
+
+    def _definitions_store(self) -> DefinitionsStore | None:
+        if self._store is None and self._cache_directory is not None:
+            from .definitions_index import DefinitionsStore
+
+            self._store = DefinitionsStore(self._cache_directory)
+        return self._store
 
     def resolve_relative(self, importer: Path, module: str | None, level: int) -> str | None:
         """`from ..x import y` in `importer` -> "pkg.x"; None when it climbs out of the top-level package."""
@@ -634,22 +714,45 @@ class ModuleIndex:
     def _listing(self, directory: Path) -> _Listing:
         listing = self._listings.get(directory)
         if listing is None:
-            files: set[str] = set()
-            dirs: set[str] = set()
-            try:
-                with os.scandir(directory) as entries:
-                    for entry in entries:
-                        try:
-                            if entry.is_dir():
-                                dirs.add(entry.name)
-                            elif entry.is_file():
-                                files.add(entry.name)
-                        except OSError:
-                            continue
-            except (OSError, ValueError):
-                pass
-            listing = self._listings[directory] = _Listing(frozenset(files), frozenset(dirs)) if files or dirs else _EMPTY
+            inputs.note_listing(directory)  # also when the definitions store answers for it
+            listing = self._listings[directory] = self._list(directory)
         return listing
+
+    def _list(self, directory: Path) -> _Listing:
+        """List a directory, noting its signature first (so a later change shows) and whether to trust it."""
+        try:
+            info: os.stat_result | None = os.stat(directory)
+        except (OSError, ValueError):
+            info = None
+        state = None if info is None else directory_signature(info)
+        if self._store is not None and state is not None:
+            stored = self._store.listing(str(directory), state)
+            if stored is not None:
+                self._states[directory] = state
+                return _Listing(*stored) if stored[0] or stored[1] else _EMPTY
+        files: set[str] = set()
+        dirs: set[str] = set()
+        trusted = info is None or not is_racy(info)
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_symlink():
+                            trusted = False  # its target can change without this directory changing
+                        if entry.is_dir():
+                            dirs.add(entry.name)
+                        elif entry.is_file():
+                            files.add(entry.name)
+                    except OSError:
+                        trusted = False
+                        continue
+        except (OSError, ValueError):
+            trusted = info is None  # missing before and now: stays missing until created
+        else:
+            if info is None:
+                trusted = False  # created while we looked
+        self._states[directory] = state if trusted else _UNTRUSTED
+        return _Listing(frozenset(files), frozenset(dirs)) if files or dirs else _EMPTY
 
     def _spec(self, module: str, roots: tuple[Path, ...]) -> _Spec | None:
         key = (roots, module)
@@ -769,48 +872,76 @@ class ModuleIndex:
 
     # -- the full scan ----------------------------------------------------------------------
 
-    def _all_modules(self) -> list[tuple[str, Path]]:
-        """(dotted name, .py file) for every importable first-party source file, each file once."""
+    def _all_modules(self) -> tuple[list[str], list[str]]:
+        """Every importable first-party source file, each once: (dotted names, file paths), sorted by name."""
         if self._scan is not None:
             return self._scan
-        modules: dict[Path, str] = {}
-        for root in self.roots:
-            inner_roots = {other for other in self.roots if other != root and root in other.parents}
-            for path in self._walk(root, inner_roots):
+        store = self._store
+        key = keyed(self.roots, self._installed) if store is not None else None
+        if store is not None and key is not None:
+            stored = store.scan(key)
+            if stored is not None:
+                self._scan = stored
+                return stored
+        modules: dict[str, str] = {}
+        roots = [str(root) for root in self.roots]
+        for root in roots:
+            prefix = root.rstrip(os.sep) + os.sep
+            inner_roots = {other for other in roots if other != root and other.startswith(prefix)}
+            for path, dotted in self._walk(root, inner_roots):
                 if path in modules:
                     continue
-                name = _dotted(path, root)
-                if name is None:
+                spec = self._spec(dotted, self.roots)
+                if spec is None or spec.origin is None:
                     continue
-                spec = self._spec(name, self.roots)
-                if spec is not None and spec.origin is not None and _same_file(spec.origin, path):
-                    modules[path] = name
-        self._scan = sorted(((name, path) for path, name in modules.items()), key=lambda item: item[0])
+                if str(spec.origin) == path or _same_file(spec.origin, Path(path)):
+                    modules[path] = dotted
+        ordered = sorted(modules.items(), key=lambda item: item[1])
+        self._scan = ([dotted for _, dotted in ordered], [path for path, _ in ordered])
+        if store is not None and key is not None:
+            if _UNTRUSTED in self._states.values():
+                store.forget_scan()
+            else:
+                states = {str(directory): state for directory, state in self._states.items()}
+                listings = {str(directory): (listing.files, listing.dirs) for directory, listing in self._listings.items()}
+                store.remember_scan(key, states, listings, self._scan)  # type: ignore[arg-type]
         return self._scan
 
-    def _walk(self, root: Path, skip: set[Path]) -> Iterator[Path]:
-        stack = [root]
+    def _walk(self, root: str, skip: set[str]) -> Iterator[tuple[str, str]]:
+        """(path, dotted name) of every `.py` file under `root` whose path parts are identifiers."""
+        stack: list[tuple[str, tuple[str, ...]]] = [(root, ())]
         visited: set[tuple[int, int]] = set()
         while stack:
-            directory = stack.pop()
+            directory, parts = stack.pop()
             try:
                 info = os.stat(directory)
-            except OSError:
+            except (OSError, ValueError):
+                self._note_missing(Path(directory))
                 continue
             key = (info.st_dev, info.st_ino)
             if key in visited:  # a symlink loop, or two links to one directory
                 continue
             visited.add(key)
-            listing = self._listing(directory)
-            if directory != root and "pyvenv.cfg" in listing.files:
+            listing = self._listing(Path(directory))
+            if parts and "pyvenv.cfg" in listing.files:
                 continue
             for filename in sorted(listing.files):
                 if filename.endswith(".py") and filename[:-3].isidentifier():
-                    yield directory / filename
+                    stem = filename[:-3]
+                    dotted = ".".join(parts if stem == "__init__" else (*parts, stem))
+                    if dotted:
+                        yield os.path.join(directory, filename), dotted
             for name in sorted(listing.dirs, reverse=True):
-                child = directory / name
+                child = os.path.join(directory, name)
                 if name.isidentifier() and name not in _SKIP_DIRS and child not in skip:
-                    stack.append(child)
+                    stack.append((child, (*parts, name)))
+
+    def _note_missing(self, directory: Path) -> None:
+        """A directory the scan could not enter: the stored scan holds only while it stays missing."""
+        if self._states.get(directory, None) is not None:
+            self._states[directory] = _UNTRUSTED
+        else:
+            self._states[directory] = None
 
 
 def pytest_roots(config: PytestConfig) -> list[Path]:
@@ -826,8 +957,8 @@ def pytest_roots(config: PytestConfig) -> list[Path]:
 
 def _init_file(listing: _Listing) -> tuple[str, str] | None:
     """The `__init__` file that makes a directory a regular package, in FileFinder's suffix order."""
-    for filename in sorted(listing.files):
-        if filename.startswith("__init__.") and filename.endswith(_EXTENSION_SUFFIXES):
+    for filename in listing.extensions:
+        if filename.startswith("__init__."):
             return filename, "extension"
     if "__init__.py" in listing.files:
         return "__init__.py", "source"
@@ -838,8 +969,8 @@ def _init_file(listing: _Listing) -> tuple[str, str] | None:
 
 def _module_file(listing: _Listing, tail: str) -> tuple[str, str] | None:
     prefix = tail + "."
-    for filename in sorted(listing.files):
-        if filename.startswith(prefix) and filename.endswith(_EXTENSION_SUFFIXES):
+    for filename in listing.extensions:
+        if filename.startswith(prefix):
             middle = filename[len(prefix) : -len(".so" if filename.endswith(".so") else ".pyd")]
             if middle == "" or "." not in middle:  # `x.so`, `x.pyd`, `x.cpython-311-x86_64-linux-gnu.so`
                 return filename, "extension"
@@ -883,7 +1014,6 @@ def _unique(items: Iterable[Path]) -> list[Path]:
     return seen
 
 
-@functools.lru_cache(maxsize=256)
 def _may_define(raw: bytes, needle: bytes, pattern: "re.Pattern[bytes]") -> bool:
     """Whether a line holding `needle` matches `pattern` (every branch of it is one line).
 

@@ -39,6 +39,9 @@ class Project:
         self._marker_registry: "MarkerRegistry | None" = None
         self.enabled_codes: frozenset[str] = frozenset()
         self._module_index: "ModuleIndex | None" = None
+        # Where the module index may keep its whole-tree scan between runs (the
+        # facts cache directory); None, as with `--no-cache`, scans afresh.
+        self.cache_directory: Path | None = None
         if settings.websockets_version is not None:
             self._overrides["websockets"] = policy_from_override(
                 "websockets",
@@ -133,6 +136,9 @@ class Project:
             # Declared dependencies are installed packages, whatever a same-named bare folder says.
             installed = {name.replace("-", "_") for name in self.dependencies.declarations_in(root)}
             self._module_index = ModuleIndex.for_project(
-                root, extra_roots=pytest_roots(find_pytest_config(root)), installed=installed
+                root,
+                extra_roots=pytest_roots(find_pytest_config(root)),
+                installed=installed,
+                cache_directory=self.cache_directory,
             )
         return self._module_index

@@ -119,6 +119,8 @@ class Runner:
 
         self.pool_min_files = MIN_FILES if pool_min_files is None else pool_min_files
         self.project = Project(settings, cwd)
+        # Where the module index may keep its whole-tree definitions scan (definitions_index.py).
+        self.project.cache_directory = cache.directory if cache is not None else None
         self.plan = RunPlan.build(
             settings,
             select if select is not None else settings.select,
