@@ -1,10 +1,11 @@
 """A per-file facts cache, so a warm `check` skips parsing unchanged files.
 
 What is cached is what one file's parse produces: its `FileFacts` (or the
-syntax problem that stopped the parse). Findings are never cached: they are
-recomputed every run from the facts, by the rules, against project-level facts
-(config, dependency pins, marker registry, module index) that are read afresh
-each run, so an edited `pyproject.toml` can never leave stale findings behind.
+syntax problem that stopped the parse). Findings are computed from the facts,
+by the rules, against project-level facts (config, dependency pins, marker
+registry, module index) read afresh each run; `check` replays the findings of
+files whose inputs it can show are unchanged (run_memo.py), never otherwise,
+so an edited `pyproject.toml` can never leave stale findings behind.
 
 An entry's key is the sha256 of the file's bytes plus a signature of what the
 extraction depended on: the tool version, the Python version (`ast` results
