@@ -65,7 +65,7 @@ class InputLog:
     # "Which modules define N?" answers (paths of the defining files), for FileDeps.names,
     # and every module file such a question looked at: path -> (mtime_ns, size) or None.
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    scanned: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    scanned: dict[str, tuple[int, ...] | None] = field(default_factory=dict)
     # Set when something was consulted that this log cannot describe: the run is not replayable.
     opaque: bool = False
 
@@ -103,11 +103,15 @@ class InputLog:
             _busy = False
 
 
-def signature(info: os.stat_result) -> tuple[int, int] | None:
-    """(mtime_ns, size), or None for a file written too recently to be trusted by its stat."""
+def signature(info: os.stat_result) -> tuple[int, ...] | None:
+    """What stat says about a file, or None for a file written too recently to be trusted by it.
+
+    Inode and mode are in too: a file replaced by another (a symlink retargeted)
+    or made unreadable keeps its mtime and size, and must be looked at again.
+    """
     if time.time_ns() - info.st_mtime_ns < RACY_NS:
         return None
-    return (info.st_mtime_ns, info.st_size)
+    return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode)
 
 
 def file_digest(path: str) -> str | None:
@@ -205,10 +209,15 @@ def _as_str(path: object) -> str | None:
     return os.path.abspath(path) if isinstance(path, str) else None
 
 
+def _ignored(log: InputLog, path: str) -> bool:
+    """Under one of the tool's own directories (each given with a trailing separator), or one of them."""
+    return (path + os.sep).startswith(log.ignored)
+
+
 def _note_read(log: InputLog, raw_path: object) -> None:
     global _busy
     path = _as_str(raw_path)
-    if path is None or path in log.files or path.endswith((".py", ".pyc", ".so")) or path.startswith(log.ignored):
+    if path is None or path in log.files or path.endswith((".py", ".pyc", ".so")) or _ignored(log, path):
         return  # Python files: checked files have their own digests, modules go through note_module
     _busy = True
     try:
@@ -221,7 +230,7 @@ def _note_read(log: InputLog, raw_path: object) -> None:
 def _note_listing(log: InputLog, raw_path: object) -> None:
     global _busy
     path = _as_str("." if raw_path is None else raw_path)
-    if path is None or path in log.listings or path.startswith(log.ignored):
+    if path is None or path in log.listings or _ignored(log, path):
         return
     _busy = True
     try:

@@ -60,7 +60,7 @@ class MarkerFacts:
 class FileRecord:
     """What one file's check concluded, and what it depended on."""
 
-    signature: tuple[int, int] | None  # (mtime_ns, size) before the bytes were read; None: re-read
+    signature: tuple[int, ...] | None  # inputs.signature before the bytes were read; None: re-read
     digest: str
     display: str
     findings: tuple[Finding, ...]
@@ -273,14 +273,14 @@ class Replay:
             if key not in self._digests and key not in records:
                 self._compare(key, sig, None)
 
-    def _compare(self, key: str, recorded: tuple[int, int] | None, digest: str | None) -> None:
+    def _compare(self, key: str, recorded: tuple[int, ...] | None, digest: str | None) -> None:
         try:
             info = os.stat(key)
         except OSError:
             self._digests[key] = None
             self._changed[key] = None
             return
-        if recorded is not None and (info.st_mtime_ns, info.st_size) == recorded:
+        if recorded is not None and signature(info) == recorded:
             if digest is not None:  # a scanned-only file has no digest: unchanged is all we know
                 self._digests[key] = digest
             return
