@@ -110,6 +110,11 @@ class DefinitionsStore:
                 return None
         return stored[2], stored[3]
 
+    def scan_directories(self) -> list[str]:
+        """Every directory the stored scan consulted (found or missing)."""
+        stored = self._load()["scan"]
+        return list(stored[1]) if stored is not None else []
+
     def remember_scan(
         self, key: tuple, states: dict[str, DirectoryState], listings: dict[str, Listing], modules: Modules
     ) -> None:

@@ -882,6 +882,10 @@ class ModuleIndex:
             stored = store.scan(key)
             if stored is not None:
                 self._scan = stored
+                # The walk's listings are a run memo's input too (a module added to a directory
+                # no lookup lists shows only there); the stored scan skipped them.
+                for directory in store.scan_directories():
+                    inputs.note_listing(directory)
                 return stored
         modules: dict[str, str] = {}
         roots = [str(root) for root in self.roots]

@@ -324,7 +324,12 @@ class Replay:
         return self._digests[key]
 
     def _name_affected(self, name: str) -> bool:
-        """Whether a changed file may now define `name`, or defined it before."""
+        """Whether a changed file may now define `name`, or defined it before.
+
+        A file holding no UTF-8 bytes of an ASCII name cannot define it. A non-ASCII
+        name may be spelt otherwise (a latin-1 file, an NFKC-equivalent spelling), so
+        any changed file may define it, as ModuleIndex._names_defined assumes too.
+        """
         affected = self._affected.get(name)
         if affected is None:
             needle = name.encode("utf-8", "surrogateescape")
@@ -332,7 +337,7 @@ class Replay:
             affected = (
                 defining is None
                 or any(path in self._changed for path in defining)
-                or any(raw is None or needle in raw for raw in self._changed.values())
+                or any(raw is None or not name.isascii() or needle in raw for raw in self._changed.values())
             )
             self._affected[name] = affected
         return affected

@@ -305,7 +305,10 @@ class Runner:
             state = states.get(path_key, run_memo.UNREAD)
             state = state.frozen() if isinstance(state, Suppressions) else state
             if record is before.get(path_key):
-                if lines is record.lines and state is record.suppressions and record.display not in self._lines_read:
+                # UNREAD by equality: a record loaded from the memo holds its own copy of the
+                # string, and "changed" here would rewrite the delta on every replayed run.
+                same = state is record.suppressions or state == run_memo.UNREAD == record.suppressions
+                if lines is record.lines and same and record.display not in self._lines_read:
                     continue
                 # A replayed file the cross-file phase learnt more about (its lines, its comments).
                 record = records[path_key] = dataclasses.replace(record, lines=lines, suppressions=state)
