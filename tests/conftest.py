@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,11 @@ import pytest
 from goldenpath_audit.auditor.config import load_settings
 from goldenpath_audit.auditor.findings import CheckResult
 from goldenpath_audit.auditor.runner import Runner
+
+
+def forget_run_memos(root: Path, cache_dir: str = ".goldenpath_cache") -> None:
+    """Drop `check`'s run memos, so the next run checks every file and uses the facts cache and the definitions store."""
+    shutil.rmtree(root / cache_dir / "v2" / "runs", ignore_errors=True)
 
 
 def write_tree(root: Path, files: dict[str, str]) -> None:

@@ -27,6 +27,8 @@ from goldenpath_audit.auditor.config import load_settings
 from goldenpath_audit.auditor.runner import Runner
 from goldenpath_audit.cli import app
 
+from conftest import forget_run_memos
+
 PYPROJECT = """\
 [project]
 name = "x"
@@ -156,6 +158,7 @@ def test_corrupt_cache_file_is_rebuilt(tree: Path, garbage: bytes) -> None:
     cold = check_json("--no-cache")
     check_json()
     cache_file(tree).write_bytes(garbage)
+    forget_run_memos(tree)  # or the run memo answers without reading the facts cache
     result = invoke("check", "--output-format", "json")
     assert result.stdout == cold
     assert "Traceback" not in result.output

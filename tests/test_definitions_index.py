@@ -17,14 +17,13 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import assert_clean_exit, cli
+from conftest import assert_clean_exit, cli, forget_run_memos
 from goldenpath_audit.auditor.cache import CACHE_DIR_NAME, FORMAT
 from goldenpath_audit.auditor.definitions_index import FILE_NAME
 from goldenpath_audit.auditor.module_index import ModuleIndex
@@ -92,11 +91,6 @@ def assert_warm_matches_cold() -> list[str]:
     warm = check_json()
     assert warm == check_json("--no-cache")
     return messages(warm)
-
-
-def forget_runs(root: Path) -> None:
-    """Drop the run memos (run_memo.py), so the next run checks every file and asks the store."""
-    shutil.rmtree(root / CACHE_DIR_NAME / FORMAT / "runs", ignore_errors=True)
 
 
 def store_file(root: Path) -> Path:
@@ -223,6 +217,7 @@ def test_recently_modified_file_is_not_trusted(tree: Path, reads: list[str]) -> 
     age(tree)
     (tree / "app" / "utils.py").write_text("def helper():\n    return 3\n")
     check_json()
+    forget_run_memos(tree)  # or the run memo answers without asking the store
     reads.clear()
     warm = check_json()
     assert reads == ["app/utils.py"]
@@ -252,7 +247,7 @@ def test_corrupt_store_is_ignored_and_rebuilt(tree: Path, garbage: bytes | None,
         data["scan"] = None
         garbage = pickle.dumps(data)
     file.write_bytes(garbage)
-    forget_runs(tree)  # or the run memo answers without asking the store
+    forget_run_memos(tree)  # or the run memo answers without asking the store
     result = CliRunner().invoke(app, ["check", "--output-format", "json"])
     assert result.stdout == cold
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -93,7 +93,7 @@ class InputLog:
                 if file_digest(path) != digest:
                     return path
             for path, digest in self.listings.items():
-                if listing_digest(path) != digest:
+                if listing_digest(path, self.ignored) != digest:
                     return path
             for path, kind in self.probes.items():
                 if probe(path) != kind:
@@ -122,9 +122,15 @@ def file_digest(path: str) -> str | None:
         return None
 
 
-def listing_digest(path: str) -> str | None:
+def listing_digest(path: str, ignored: tuple[str, ...] = ()) -> str | None:
+    """A digest of a directory's entry names, leaving out the tool's own directories.
+
+    The cache directory appears in the project root when the first run saves,
+    after that run listed the root: counting it would make the second run ever
+    replay nothing.
+    """
     try:
-        names = sorted(os.listdir(path))
+        names = sorted(name for name in os.listdir(path) if not _under(os.path.join(path, name), ignored))
     except (OSError, ValueError):
         return None
     return hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()
@@ -210,8 +216,12 @@ def _as_str(path: object) -> str | None:
 
 
 def _ignored(log: InputLog, path: str) -> bool:
+    return _under(path, log.ignored)
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
     """Under one of the tool's own directories (each given with a trailing separator), or one of them."""
-    return (path + os.sep).startswith(log.ignored)
+    return bool(roots) and (path + os.sep).startswith(roots)
 
 
 def _note_read(log: InputLog, raw_path: object) -> None:
@@ -234,7 +244,7 @@ def _note_listing(log: InputLog, raw_path: object) -> None:
         return
     _busy = True
     try:
-        log.listings[path] = listing_digest(path)
+        log.listings[path] = listing_digest(path, log.ignored)
     finally:
         _busy = False
 
