@@ -155,12 +155,7 @@ class Runner:
 
     def _check(self, paths: Sequence[Path], progress: "DelayedProgress | None") -> CheckResult:
         result = CheckResult()
-        self._facts.clear()
-        self._digests.clear()
-        self._new_marks.clear()
-        self._old_marks = None
-        self._edited = set()
-        self._lines_read = set()
+        self._reset()
         self.project.set_checked_paths(paths)
         discovery = discover(paths, project_root=self.settings.project_root, exclude=self.settings.exclude)
         for path, reason in discovery.errors:
@@ -168,58 +163,83 @@ class Runner:
         key = self._key = self._memo_key(paths) if self.replay else None
         memo = run_memo.load(self.cache.directory, key) if key is not None and self.cache is not None else None
         log = inputs.InputLog(ignored=self._tool_paths()) if key is not None else None
+        state = _RunState()
         with inputs.recording(log) if log is not None else nullcontext():
             replay = self._replay_of(memo, discovery.files)
             if replay is not None:
                 self._edited = {path for path in discovery.files if replay.changed(path)}
-            checked: dict[Path, FileFacts] = {}
-            suppressions: dict[Path, Suppressions | None] = {}
-            replayed: dict[Path, run_memo.FileRecord] = {}
-            records: dict[str, run_memo.FileRecord] = {}
-            prefetched = self._prefetch([path for path in discovery.files if replay is None or replay.record_for(path) is None])
-            if progress is not None:
-                progress.start(len(discovery.files))
-            try:
-                for path in discovery.files:
-                    record = replay.record_for(path) if replay is not None else None
-                    if record is not None:
-                        self._collect_record(result, path, record, suppressions)
-                        replayed[path] = record
-                        records[record_key(path)] = record
-                    else:
-                        before = _stat(path) if log is not None else None
-                        with inputs.file_frame() as deps:
-                            outcome = self.check_file(path, prefetched)
-                        self._collect(result, path, outcome)
-                        if outcome.facts is not None:
-                            checked[path] = outcome.facts
-                            if outcome.suppressions is not UNREAD:
-                                suppressions[path] = outcome.suppressions
-                        if log is not None and before is not None:
-                            new = self._record(path, before, outcome, deps)
-                            if new is not None:
-                                records[record_key(path)] = new
-                    if progress is not None:
-                        progress.advance()
-                    result.files_checked += 1
-            finally:
-                if prefetched is not None:
-                    prefetched.close()  # stops the workers now, not whenever the iterator is collected
-            finalized, marks = self._finalize(result, checked, suppressions, replayed, records, memo if replay is not None else None)
+            self._check_files(result, discovery.files, state, replay, log, progress)
+            finalized, marks = self._finalize(
+                result, state.checked, state.suppressions, state.replayed, state.records if log is not None else None,
+                replay.memo if replay is not None else None,
+            )
             config_errors = self.project.pytest_config_errors()
             if replay is not None:
                 config_errors = run_memo.merge_errors(config_errors, replay.memo.config_errors)
             result.errors.extend(config_errors)
-        self.checked_facts = checked
+        self.checked_facts = state.checked
         if self.cache is not None and not (replay is not None and self.cache.new_entries() <= FEW_NEW_FACTS):
             # After a replay, the few files checked again are parsed again next time rather than
             # rewriting the whole facts cache for them; the memo answers for them meanwhile.
             with inputs.paused():
                 self.cache.save()
         if log is not None and key is not None and not log.opaque and self.cache is not None:
-            self._keep_memo(key, log, replay, records, config_errors, finalized, marks, result, suppressions)
+            self._keep_memo(key, log, replay, state.records, config_errors, finalized, marks, result, state.suppressions)
         result.sort()
         return result
+
+    def _reset(self) -> None:
+        self._facts.clear()
+        self._digests.clear()
+        self._new_marks.clear()
+        self._old_marks = None
+        self._edited = set()
+        self._lines_read = set()
+
+    def _check_files(
+        self,
+        result: CheckResult,
+        files: list[Path],
+        state: "_RunState",
+        replay: "run_memo.Replay | None",
+        log: inputs.InputLog | None,
+        progress: "DelayedProgress | None",
+    ) -> None:
+        """The per-file phase: replay what the memo still answers, check the rest (in workers when many)."""
+        prefetched = self._prefetch([path for path in files if replay is None or replay.record_for(path) is None])
+        if progress is not None:
+            progress.start(len(files))
+        try:
+            for path in files:
+                record = replay.record_for(path) if replay is not None else None
+                if record is not None:
+                    self._collect_record(result, path, record, state.suppressions)
+                    state.replayed[path] = record
+                    state.records[record_key(path)] = record
+                else:
+                    self._check_and_record(result, path, state, prefetched, remember=log is not None)
+                if progress is not None:
+                    progress.advance()
+                result.files_checked += 1
+        finally:
+            if prefetched is not None:
+                prefetched.close()  # stops the workers now, not whenever the iterator is collected
+
+    def _check_and_record(
+        self, result: CheckResult, path: Path, state: "_RunState", prefetched: "_Prefetched | None", *, remember: bool
+    ) -> None:
+        before = _stat(path) if remember else None
+        with inputs.file_frame() as deps:
+            outcome = self.check_file(path, prefetched)
+        self._collect(result, path, outcome)
+        if outcome.facts is not None:
+            state.checked[path] = outcome.facts
+            if outcome.suppressions is not UNREAD:
+                state.suppressions[path] = outcome.suppressions
+        if before is not None:
+            record = self._record(path, before, outcome, deps)
+            if record is not None:
+                state.records[record_key(path)] = record
 
     def _memo_key(self, paths: Sequence[Path]) -> str | None:
         checked = sorted(os.path.abspath(path) for path in paths)
@@ -753,6 +773,16 @@ def _relative_posix(path: Path, root: Path) -> str | None:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return None
+
+
+@dataclass
+class _RunState:
+    """What the per-file phase hands to the cross-file phase and the memo."""
+
+    checked: dict[Path, FileFacts] = field(default_factory=dict)  # facts of the files checked this run
+    suppressions: dict[Path, Suppressions | None] = field(default_factory=dict)
+    replayed: dict[Path, "run_memo.FileRecord"] = field(default_factory=dict)
+    records: dict[str, "run_memo.FileRecord"] = field(default_factory=dict)  # the next memo's
 
 
 class _Prefetched:
