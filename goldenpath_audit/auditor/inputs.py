@@ -129,8 +129,10 @@ def listing_digest(path: str, ignored: tuple[str, ...] = ()) -> str | None:
     after that run listed the root: counting it would make the second run ever
     replay nothing.
     """
+    inside = path.rstrip(os.sep) + os.sep
+    hidden = {root[len(inside) :].rstrip(os.sep) for root in ignored if root.startswith(inside)}
     try:
-        names = sorted(name for name in os.listdir(path) if not _under(os.path.join(path, name), ignored))
+        names = sorted(name for name in os.listdir(path) if name not in hidden)
     except (OSError, ValueError):
         return None
     return hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()
