@@ -12,7 +12,7 @@ that changed, so everything a run consults is written down here while it runs:
   or directory). A change in any of these replays nothing.
 * `FileDeps` (per checked file): the first-party module files its rules
   looked into (by digest) and the names it asked "which module defines N?"
-  about. A change there replays every other file.
+  about. A change there checks that file again; the others are still replayed.
 
 Reads and listings are caught by an audit hook (`sys.addaudithook`), so a
 config reader added later cannot be forgotten; existence probes are not
@@ -63,7 +63,7 @@ class InputLog:
     listings: dict[str, str | None] = field(default_factory=dict)
     probes: dict[str, int] = field(default_factory=dict)
     # "Which modules define N?" answers (paths of the defining files), for FileDeps.names,
-    # and every module file such a question looked at: path -> (mtime_ns, size) or None.
+    # and every module file such a question looked at: path -> `signature` (None: re-read).
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     scanned: dict[str, tuple[int, ...] | None] = field(default_factory=dict)
     # Set when something was consulted that this log cannot describe: the run is not replayable.
