@@ -32,6 +32,7 @@ class Project:
         self._overrides: dict[str, VersionPolicy] = {}
         self._policies: dict[tuple[str, Path], VersionPolicy] = {}
         self.checked_paths: list[Path] = [cwd]
+        self._displayed: dict[Path, str] = {}  # display_path is asked for every finding
         # Set by the runner: facts of any file (a conftest.py outside the checked
         # paths, a plugin module), parsed once and memoised there.
         self.read_facts: Callable[[Path], "FileFacts | None"] = lambda path: None
@@ -51,6 +52,12 @@ class Project:
 
     def display_path(self, path: Path) -> str:
         """A path as users see it: relative to the current directory, `/` separators."""
+        shown = self._displayed.get(path)
+        if shown is None:
+            shown = self._displayed[path] = self._display(path)
+        return shown
+
+    def _display(self, path: Path) -> str:
         try:
             relative = os.path.relpath(path, self.cwd)
         except ValueError:  # another drive on Windows

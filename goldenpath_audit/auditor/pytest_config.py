@@ -112,8 +112,15 @@ class PytestConfigIndex:
         self._root: PytestConfig | None = root if root.path is not None else None
         self._by_dir: dict[Path, PytestConfig] = {}
         self._seen: dict[tuple[Path | None, Path], PytestConfig] = {}
+        self._by_path: dict[Path, PytestConfig] = {}
 
     def for_file(self, path: Path) -> PytestConfig:
+        config = self._by_path.get(path)
+        if config is None:
+            config = self._by_path[path] = self._for_file(path)
+        return config
+
+    def _for_file(self, path: Path) -> PytestConfig:
         directory = _as_dir(_absolute(Path(path)))
         if self._root is not None and (directory == self._ancestor or self._ancestor in directory.parents):
             config = self._root

@@ -63,6 +63,8 @@ def unknown_uses(run: RunContext) -> list[UnknownUse]:
         return cached
     registry = run.project.marker_registry
     found: list[UnknownUse] = []
+    # One difflib search per (registry, name): a misspelling is usually repeated across files.
+    suggestions: dict[tuple[int, str], str | None] = {}
     for path, facts in sorted(run.files.items()):
         if not facts.marks:
             continue
@@ -75,7 +77,10 @@ def unknown_uses(run: RunContext) -> list[UnknownUse]:
                 continue
             if initial_conftest and not use.in_function:
                 continue  # pytest does not validate marks while loading the initial conftest
-            found.append(UnknownUse(path, use, known, close_match(use.name, known.names)))
+            key = (id(known.names), use.name)
+            if key not in suggestions:
+                suggestions[key] = close_match(use.name, known.names)
+            found.append(UnknownUse(path, use, known, suggestions[key]))
     run.cache["unknown_marker_uses"] = found
     return found
 
