@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -13,6 +15,25 @@ import pytest
 from goldenpath_audit.auditor.config import load_settings
 from goldenpath_audit.auditor.findings import CheckResult
 from goldenpath_audit.auditor.runner import Runner
+
+
+def age(root: Path) -> None:
+    """Give what changed in the last half minute (not the cache) an mtime a minute ago.
+
+    Files changed in the last two seconds are never trusted by stat (the facts
+    cache, the run memo and the definitions store re-read them), so a test that
+    wants a warm run to take the trusted path ages its tree first, as a real
+    checkout is. Each path gets its own stamp, later than any earlier call's,
+    so an aged edit is still an edit to stat; what did not change keeps its mtime.
+    """
+    now = time.time_ns()
+    stamp = now - 60_000_000_000
+    for path in sorted([root, *root.rglob("*")], reverse=True):  # children before their directory
+        if ".goldenpath_cache" in path.parts or ".git" in path.parts:
+            continue
+        if path.lstat().st_mtime_ns > now - 30_000_000_000:
+            stamp += 1_000_000
+            os.utime(path, ns=(stamp, stamp), follow_symlinks=False)
 
 
 def forget_run_memos(root: Path, cache_dir: str = ".goldenpath_cache") -> None:

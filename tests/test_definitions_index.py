@@ -17,13 +17,12 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import assert_clean_exit, cli, forget_run_memos
+from conftest import age, assert_clean_exit, cli, forget_run_memos
 from goldenpath_audit.auditor.cache import CACHE_DIR_NAME, FORMAT
 from goldenpath_audit.auditor.definitions_index import FILE_NAME
 from goldenpath_audit.auditor.module_index import ModuleIndex
@@ -57,22 +56,6 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return tmp_path
-
-
-def age(root: Path) -> None:
-    """Give what changed in the last half minute (files and directories, not the cache) an mtime a minute ago.
-
-    Each gets its own stamp, later than any earlier call's, so an aged edit is
-    still an edit to stat; what did not change keeps its mtime.
-    """
-    now = time.time_ns()
-    stamp = now - 60_000_000_000
-    for path in sorted([root, *root.rglob("*")], reverse=True):  # children before their directory
-        if CACHE_DIR_NAME in path.parts or ".git" in path.parts:
-            continue
-        if path.lstat().st_mtime_ns > now - 30_000_000_000:
-            stamp += 1_000_000
-            os.utime(path, ns=(stamp, stamp), follow_symlinks=False)
 
 
 def check_json(*options: str) -> str:

@@ -21,7 +21,6 @@ import os
 import pickle
 import shutil
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,8 @@ from typer.testing import CliRunner
 from goldenpath_audit.auditor.cache import CACHE_DIR_NAME, FORMAT
 from goldenpath_audit.auditor.runner import Runner
 from goldenpath_audit.cli import app
+
+from conftest import age
 
 PYPROJECT = """\
 [project]
@@ -121,22 +122,6 @@ def write(root: Path, files: dict[str, str]) -> None:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-
-
-def age(root: Path) -> None:
-    """Give what changed in the last half minute (not the cache) an mtime a minute ago.
-
-    Each gets its own stamp, later than any earlier call's, so an aged edit is
-    still an edit to stat; what did not change keeps its mtime.
-    """
-    now = time.time_ns()
-    stamp = now - 60_000_000_000
-    for path in sorted([root, *root.rglob("*")], reverse=True):  # children before their directory
-        if CACHE_DIR_NAME in path.parts or ".git" in path.parts:
-            continue
-        if path.lstat().st_mtime_ns > now - 30_000_000_000:
-            stamp += 1_000_000
-            os.utime(path, ns=(stamp, stamp), follow_symlinks=False)
 
 
 @pytest.fixture

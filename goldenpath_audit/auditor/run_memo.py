@@ -30,11 +30,12 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from goldenpath_audit.auditor.cache import FORMAT as CACHE_FORMAT
+from goldenpath_audit.auditor.cache import write_pickle
 from goldenpath_audit.auditor.findings import FileError, Finding, compact_pickle
 from goldenpath_audit.auditor.inputs import FileDeps, InputLog, file_digest, signature
 
@@ -115,7 +116,7 @@ def marks_key(items: Iterable[tuple[str, str | None]]) -> str:
 
 
 def _file(cache_dir: Path, key: str) -> Path:
-    return cache_dir / "v2" / DIRECTORY / f"{key[:40]}.pickle"
+    return cache_dir / CACHE_FORMAT / DIRECTORY / f"{key[:40]}.pickle"
 
 
 def load(cache_dir: Path, key: str) -> RunMemo | None:
@@ -174,14 +175,14 @@ def save_delta(cache_dir: Path, memo: RunMemo, changed: set[str], base: RunMemo)
     }
     if memo.marks_key != base.base_marks_key:
         payload.update(finalized=memo.finalized, marks_key=memo.marks_key)
-    return _write(_file(cache_dir, memo.key).with_suffix(".delta"), payload)
+    return _write(cache_dir, _file(cache_dir, memo.key).with_suffix(".delta"), payload)
 
 
 def save(cache_dir: Path, memo: RunMemo) -> None:
     """Write atomically; keep the few most recently written memos. Never fails the run."""
     target = _file(cache_dir, memo.key)
     memo.generation, memo.in_delta = os.urandom(8).hex(), frozenset()
-    if _write(target, {"format": FORMAT, "memo": memo}):
+    if _write(cache_dir, target, {"format": FORMAT, "memo": memo}):
         try:
             target.with_suffix(".delta").unlink()
         except OSError:
@@ -192,21 +193,10 @@ def save(cache_dir: Path, memo: RunMemo) -> None:
             pass
 
 
-def _write(target: Path, payload: dict) -> bool:
+def _write(cache_dir: Path, target: Path, payload: dict) -> bool:
     """Pickle `payload` to `target` atomically; False (and nothing written) if the disk says no."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".memo-", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as stream:
-                pickle.dump(payload, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, target)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+        write_pickle(cache_dir, target, payload)
     except Exception:  # noqa: BLE001 - a read-only or full disk: no memo next time
         return False
     return True
@@ -239,7 +229,7 @@ def load_marks(cache_dir: Path, key: str) -> dict[str, tuple[str, bytes]]:
 
 
 def save_marks(cache_dir: Path, key: str, marks: dict[str, tuple[str, bytes]]) -> None:
-    _write(_file(cache_dir, key).with_suffix(".marks"), {"format": FORMAT, "marks": marks})
+    _write(cache_dir, _file(cache_dir, key).with_suffix(".marks"), {"format": FORMAT, "marks": marks})
 
 
 def unpickle_marks(blob: bytes) -> MarkerFacts | None:
