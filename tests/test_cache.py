@@ -395,6 +395,36 @@ def test_worker_processes_give_the_same_result_as_one_process(tree: Path) -> Non
     assert serial[1] and "test_latin.py" in serial[1][0][0]
 
 
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True, reason="one CPU")
+def test_a_signal_pending_while_the_pool_starts_still_stops_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Signals are blocked while the pool starts; one sent then arrives as soon as they are
+    # unblocked. The pool must already be one the generator stops, or at exit its finaliser
+    # prints "Exception ignored in: <function Pool.__del__>" and a traceback.
+    import multiprocessing
+    import signal
+
+    from goldenpath_audit.auditor import parallel
+
+    started = []
+    real = multiprocessing.get_context
+
+    class Context:
+        def __init__(self, method: str) -> None:
+            self._context = real(method)
+
+        def Pool(self, *args, **kwargs):  # noqa: N802 - multiprocessing's name
+            pool = self._context.Pool(*args, **kwargs)
+            started.append(pool)
+            os.kill(os.getpid(), signal.SIGINT)  # pending until the pool's start unblocks signals
+            return pool
+
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", Context)
+    jobs = [(Path(f"/nonexistent/{index}.py"), f"{index}.py") for index in range(4)]
+    with pytest.raises(KeyboardInterrupt):
+        next(parallel.extract_in_workers(jobs, lambda path, display: None, 2))
+    assert started and not multiprocessing.active_children()  # terminated and joined, not left running
+
+
 # -- the progress bar ------------------------------------------------------------------------
 
 

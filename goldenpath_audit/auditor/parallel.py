@@ -66,11 +66,14 @@ def extract_in_workers(jobs: list[Job], extract: Extract, workers: int) -> Itera
     # Pool internals (locks, helper threads, terminate) must never be cut by a
     # SIGINT/SIGTERM handler that raises: that can leave a lock held and hang
     # the exit. Signals are blocked while inside them and arrive between results.
-    with _signals_blocked():
-        pool = context.Pool(workers, initializer=_quiet_worker)
-        results = pool.imap(_run_job, jobs, chunksize=chunk)
+    pool = None
     finished = False
     try:
+        # A signal that came while they were blocked is delivered as this block ends: the pool
+        # must already be one the `finally` below stops, or its finaliser fails at exit.
+        with _signals_blocked():
+            pool = context.Pool(workers, initializer=_quiet_worker)
+            results = pool.imap(_run_job, jobs, chunksize=chunk)
         while True:
             with _signals_blocked():
                 item = next(results, None)
@@ -80,11 +83,12 @@ def extract_in_workers(jobs: list[Job], extract: Extract, workers: int) -> Itera
             yield item
     finally:
         with _signals_blocked():
-            if finished:
-                pool.close()
-            else:
-                pool.terminate()
-            pool.join()
+            if pool is not None:
+                if finished:
+                    pool.close()
+                else:
+                    pool.terminate()
+                pool.join()
         _extract = None
 
 
