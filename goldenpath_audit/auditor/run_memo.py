@@ -68,7 +68,7 @@ class FileRecord:
     error: FileError | None
     lines: object  # FindingLines | None: the source lines findings point at
     fixable: bool
-    # Digest of the pickled MarkerFacts (kept apart: see save_marks); None when the file has no facts.
+    # Digest of the pickled MarkerFacts (kept apart: see MarkerFactsStore); None when the file has no facts.
     marks_digest: str | None
     suppressions: object  # Suppressions | None | UNREAD
     modules: dict[str, str | None] = field(default_factory=dict)
@@ -100,7 +100,7 @@ def memo_key(parts: Iterable[object]) -> str | None:
     return hashlib.sha256(blob).hexdigest()
 
 
-def marker_blob(marks: Sequence, marker_reads: Iterable[str]) -> tuple[bytes, str]:
+def _marker_blob(marks: Sequence, marker_reads: Iterable[str]) -> tuple[bytes, str]:
     blob = pickle.dumps(MarkerFacts(list(marks), set(sorted(marker_reads))), protocol=pickle.HIGHEST_PROTOCOL)
     return blob, hashlib.sha256(blob).hexdigest()
 
@@ -212,32 +212,64 @@ def _prune(directory: Path) -> None:
                 pass
 
 
-# The marker facts of every file, needed only when the cross-file phase must run again,
-# live in a file of their own: most runs neither read nor rewrite them.
+class MarkerFactsStore:
+    """Every file's marker facts, for when the cross-file phase must run again.
 
+    They live in a file of their own next to the memo (`<key>.marks`): most runs
+    neither read nor rewrite them. Entries are (digest, pickled MarkerFacts),
+    trusted only when the digest is the one a record names.
+    """
 
-def load_marks(cache_dir: Path, key: str) -> dict[str, tuple[str, bytes]]:
-    """path -> (digest, pickled MarkerFacts); empty when missing or unreadable."""
-    try:
-        with open(_file(cache_dir, key).with_suffix(".marks"), "rb") as stream:
-            data = pickle.load(stream)
-    except Exception:  # noqa: BLE001 - missing or corrupt: the facts cache stands in
-        return {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("marks"), dict):
-        return {}
-    return data["marks"]
+    def __init__(self, cache_dir: Path, key: str) -> None:
+        self._file = _file(cache_dir, key).with_suffix(".marks")
+        self._cache_dir = cache_dir
+        self._new: dict[str, tuple[str, bytes]] = {}  # this run's
+        self._stored: dict[str, tuple[str, bytes]] | None = None  # the file's, read on first need
 
+    def remember(self, key: str, marks: Sequence, marker_reads: Iterable[str]) -> str:
+        """Keep a file's marker facts; returns their digest."""
+        blob, digest = _marker_blob(marks, marker_reads)
+        self._new[key] = (digest, blob)
+        return digest
 
-def save_marks(cache_dir: Path, key: str, marks: dict[str, tuple[str, bytes]]) -> None:
-    _write(cache_dir, _file(cache_dir, key).with_suffix(".marks"), {"format": FORMAT, "marks": marks})
+    def get(self, key: str, digest: str) -> MarkerFacts | None:
+        """The marker facts stored for `key` with this digest; None when missing, stale or unreadable."""
+        entry = self._entry(key, digest)
+        if entry is None:
+            return None
+        try:
+            facts = pickle.loads(entry[1])
+        except Exception:  # noqa: BLE001 - corrupt: the caller reads the file's facts instead
+            return None
+        return facts if isinstance(facts, MarkerFacts) else None
 
+    def save(self, records: dict[str, FileRecord]) -> None:
+        """Write the marker facts of every record that has them (those that can be found)."""
+        entries = {}
+        for key, record in records.items():
+            if record.marks_digest is not None:
+                entry = self._entry(key, record.marks_digest)
+                if entry is not None:
+                    entries[key] = entry
+        _write(self._cache_dir, self._file, {"format": FORMAT, "marks": entries})
 
-def unpickle_marks(blob: bytes) -> MarkerFacts | None:
-    try:
-        facts = pickle.loads(blob)
-    except Exception:  # noqa: BLE001
-        return None
-    return facts if isinstance(facts, MarkerFacts) else None
+    def _entry(self, key: str, digest: str) -> tuple[str, bytes] | None:
+        entry = self._new.get(key)
+        if entry is None or entry[0] != digest:
+            entry = self._load().get(key)
+        return entry if entry is not None and entry[0] == digest else None
+
+    def _load(self) -> dict[str, tuple[str, bytes]]:
+        if self._stored is None:
+            self._stored = {}
+            try:
+                with open(self._file, "rb") as stream:
+                    data = pickle.load(stream)
+            except Exception:  # noqa: BLE001 - missing or corrupt: the facts cache stands in
+                return self._stored
+            if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("marks"), dict):
+                self._stored = data["marks"]
+        return self._stored
 
 
 # -- deciding what to replay ------------------------------------------------------------

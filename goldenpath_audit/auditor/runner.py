@@ -140,10 +140,7 @@ class Runner:
         )
         self._full_signature = plan_signature(plan.modules, markers=True, imports=True, collectors=plan.collectors)
         self._digests: dict[Path, str] = {}
-        # Marker facts of the files this run checked, for the memo: path -> (digest, blob).
-        self._new_marks: dict[str, tuple[str, bytes]] = {}
-        self._old_marks: dict[str, tuple[str, bytes]] | None = None
-        self._key: str | None = None
+        self._marks: run_memo.MarkerFactsStore | None = None  # runs that keep a memo
         # Files a replay found edited since the memo: the stat index cannot know them.
         self._edited: set[Path] = set()
         # Report paths whose lines the cross-file phase had to read from disk.
@@ -160,8 +157,11 @@ class Runner:
         discovery = discover(paths, project_root=self.settings.project_root, exclude=self.settings.exclude)
         for path, reason in discovery.errors:
             result.errors.append(FileError(self.project.display_path(path), reason))
-        key = self._key = self._memo_key(paths) if self.replay else None
-        memo = run_memo.load(self.cache.directory, key) if key is not None and self.cache is not None else None
+        key = self._memo_key(paths) if self.replay else None
+        memo = None
+        if key is not None and self.cache is not None:
+            memo = run_memo.load(self.cache.directory, key)
+            self._marks = run_memo.MarkerFactsStore(self.cache.directory, key)
         log = inputs.InputLog(ignored=self._tool_paths()) if key is not None else None
         state = _RunState()
         with inputs.recording(log) if log is not None else nullcontext():
@@ -191,8 +191,7 @@ class Runner:
     def _reset(self) -> None:
         self._facts.clear()
         self._digests.clear()
-        self._new_marks.clear()
-        self._old_marks = None
+        self._marks = None
         self._edited = set()
         self._lines_read = set()
 
@@ -286,9 +285,8 @@ class Runner:
         if outcome.content is None:
             return None
         marks_digest = None
-        if outcome.facts is not None:
-            blob, marks_digest = run_memo.marker_blob(outcome.facts.marks, outcome.facts.marker_reads)
-            self._new_marks[record_key(path)] = (marks_digest, blob)
+        if outcome.facts is not None and self._marks is not None:
+            marks_digest = self._marks.remember(record_key(path), outcome.facts.marks, outcome.facts.marker_reads)
         modules, names = run_memo.record_deps(deps)
         return run_memo.FileRecord(
             signature=inputs.signature(before),
@@ -347,24 +345,10 @@ class Runner:
         memo = run_memo.RunMemo(key, log, records, config_errors, finalized, marks)
         with inputs.paused():
             directory = self.cache.directory  # type: ignore[union-attr]
-            if replay is None or marks != replay.memo.marks_key:
-                self._save_marks(directory, key, records)
+            if self._marks is not None and (replay is None or marks != replay.memo.marks_key):
+                self._marks.save(records)
             if replay is None or grew or not run_memo.save_delta(directory, memo, changed, replay.memo):
                 run_memo.save(directory, memo)
-
-    def _save_marks(self, directory: Path, key: str, records: dict[str, "run_memo.FileRecord"]) -> None:
-        blobs: dict[str, tuple[str, bytes]] = {}
-        for path_key, record in records.items():
-            if record.marks_digest is None:
-                continue
-            stored = self._new_marks.get(path_key)
-            if stored is None or stored[0] != record.marks_digest:
-                if self._old_marks is None:
-                    self._old_marks = run_memo.load_marks(directory, key)
-                stored = self._old_marks.get(path_key)
-            if stored is not None and stored[0] == record.marks_digest:
-                blobs[path_key] = stored
-        run_memo.save_marks(directory, key, blobs)
 
     def _collect(self, result: CheckResult, path: Path, outcome: FileOutcome) -> None:
         display = self.project.display_path(path)
@@ -409,20 +393,15 @@ class Runner:
         return raw, marks
 
     def _replayed_marks(self, path: Path, record: "run_memo.FileRecord") -> object | None:
-        """A replayed file's marker facts: from the memo's side file, else its cached or fresh facts."""
-        if self._old_marks is None:
-            with inputs.paused():
-                self._old_marks = run_memo.load_marks(self.cache.directory, self._key) if self.cache is not None else {}
-        stored = self._old_marks.get(record_key(path))
-        if stored is not None and stored[0] == record.marks_digest:
-            facts = run_memo.unpickle_marks(stored[1])
-            if facts is not None:
-                return facts
-        facts = self.facts_for(path)
+        """A replayed file's marker facts: from the memo's store, else its cached or fresh facts."""
+        assert self._marks is not None and record.marks_digest is not None
+        facts = self._marks.get(record_key(path), record.marks_digest)
         if facts is not None:
-            blob, digest = run_memo.marker_blob(facts.marks, facts.marker_reads)
-            self._new_marks[record_key(path)] = (digest, blob)
-        return facts
+            return facts
+        full = self.facts_for(path)
+        if full is not None:
+            self._marks.remember(record_key(path), full.marks, full.marker_reads)
+        return full
 
     def _admit(self, result: CheckResult, raw: list[Finding], suppressions: dict[Path, Suppressions | None]) -> None:
         paths: dict[str, tuple[Path, list[str]]] = {}
