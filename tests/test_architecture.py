@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import locations
+from conftest import age, locations, write_tree
 
 PROBE = """
 import sys
@@ -59,3 +59,53 @@ def test_disabled_rules_tokens_do_not_trigger_parsing(project) -> None:
 def test_selecting_only_gp001_parses_every_file(project) -> None:
     result = project({"test_unrelated.py": "def test_broken(:\n    pass\n"}, select=["GP001"])
     assert locations(result) == [("test_unrelated.py", 1, 17, "GP001")]
+
+
+REPLAY_PROBE = """
+import sys
+from goldenpath_audit.cli import main
+sys.argv = ["goldenpath-audit", "check", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted(
+    name for name in sys.modules
+    if name.startswith(("goldenpath_audit.rules.", "packaging", "pathspec", "libcst", "multiprocessing"))
+    or name in {"goldenpath_audit.auditor.facts", "goldenpath_audit.auditor.context",
+                "goldenpath_audit.auditor.module_index", "goldenpath_audit.auditor.marker_registry"}
+)
+print("EXIT", code, "HEAVY", heavy, file=sys.stderr)
+"""
+
+
+def test_a_replayed_pre_commit_run_imports_no_rule_and_no_engine_heavyweight(tmp_path: Path) -> None:
+    # A pre-commit run on unchanged files replays the memo: its start-up is most
+    # of its time, so it must not import the rules, fact extraction, packaging or pathspec.
+    write_tree(
+        tmp_path,
+        {
+            ".git/HEAD": "",
+            "pyproject.toml": '[project]\nname = "p"\ndependencies = ["websockets>=14"]\n'
+            '[tool.pytest.ini_options]\nmarkers = ["slow: slow"]\n',
+            "tests/test_ws.py": "import pytest\nimport websockets\n\n\n@pytest.mark.slwo\n"
+            "async def test_x():\n    await websockets.connect('ws://h', extra_headers={})\n",
+            "tests/test_ok.py": "import pytest\n\n\n@pytest.mark.slow\ndef test_y():\n    pass\n",
+        },
+    )
+    age(tmp_path)
+    files = ["tests/test_ws.py", "tests/test_ok.py"]
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", REPLAY_PROBE, *files], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+
+    first = run()
+    assert "EXIT 1" in first.stderr
+    assert "goldenpath_audit.rules.pytest_markers" in first.stderr  # the first run really checked
+    second = run()
+    assert second.stdout == first.stdout
+    assert "GP201 marker `slwo` is not registered" in second.stdout
+    assert "Found 2 findings" in second.stdout
+    assert "EXIT 1 HEAVY []" in second.stderr

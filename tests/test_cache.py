@@ -418,7 +418,7 @@ def test_a_signal_pending_while_the_pool_starts_still_stops_the_pool(monkeypatch
             os.kill(os.getpid(), signal.SIGINT)  # pending until the pool's start unblocks signals
             return pool
 
-    monkeypatch.setattr(parallel.multiprocessing, "get_context", Context)
+    monkeypatch.setattr(multiprocessing, "get_context", Context)
     jobs = [(Path(f"/nonexistent/{index}.py"), f"{index}.py") for index in range(4)]
     with pytest.raises(KeyboardInterrupt):
         next(parallel.extract_in_workers(jobs, lambda path, display: None, 2))

@@ -35,9 +35,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from goldenpath_audit import __version__
-from goldenpath_audit.auditor.facts import FileFacts
+
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.facts import FileFacts
 
 CACHE_DIR_NAME = ".goldenpath_cache"
 FORMAT = "v2"
@@ -247,6 +250,8 @@ def _unpickle_entry(blob: bytes) -> CacheEntry | None:
         entry = pickle.loads(blob)
     except Exception:  # noqa: BLE001 - corrupt or foreign: treated as missing
         return None
+    from goldenpath_audit.auditor.facts import FileFacts  # loaded facts use it anyway; a replay loads none
+
     if not isinstance(entry, CacheEntry) or not (entry.facts is None or isinstance(entry.facts, FileFacts)):
         return None
     return entry

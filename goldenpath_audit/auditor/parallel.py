@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import signal
 import threading
@@ -45,7 +44,11 @@ _extract: Extract | None = None  # set in the parent just before forking
 
 def worker_count(files: int, *, minimum: int = MIN_FILES) -> int:
     """How many worker processes `files` files deserve (0: none)."""
-    if files < minimum or "fork" not in multiprocessing.get_all_start_methods():
+    if files < minimum:
+        return 0
+    import multiprocessing  # ~5 ms: not for the runs that check a handful of files
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 0
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -61,6 +64,8 @@ def extract_in_workers(jobs: list[Job], extract: Extract, workers: int) -> Itera
     """(path, result of `extract`) for each job, in job order, computed by `workers` forked processes."""
     global _extract
     _extract = extract
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(jobs) // (workers * 8) or 1))
     # Pool internals (locks, helper threads, terminate) must never be cut by a

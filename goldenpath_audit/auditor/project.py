@@ -13,22 +13,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from goldenpath_audit.auditor.config import Settings
-from goldenpath_audit.auditor.dependencies import DependencyIndex
-from goldenpath_audit.auditor.versions import VersionPolicy, policy_for, policy_from_override
 
 if TYPE_CHECKING:
+    from goldenpath_audit.auditor.dependencies import DependencyIndex
     from goldenpath_audit.auditor.facts import FileFacts
     from goldenpath_audit.auditor.findings import FileError
     from goldenpath_audit.auditor.marker_registry import MarkerRegistry
     from goldenpath_audit.auditor.module_index import ModuleIndex
     from goldenpath_audit.auditor.pytest_config import PytestConfigIndex
+    from goldenpath_audit.auditor.versions import VersionPolicy
 
 
 class Project:
     def __init__(self, settings: Settings, cwd: Path) -> None:
         self.settings = settings
         self.cwd = cwd
-        self.dependencies = DependencyIndex()
+        self._dependencies: "DependencyIndex | None" = None
         self._overrides: dict[str, VersionPolicy] = {}
         self._policies: dict[tuple[str, Path], VersionPolicy] = {}
         self.checked_paths: list[Path] = [cwd]
@@ -44,6 +44,8 @@ class Project:
         # facts cache directory); None, as with `--no-cache`, scans afresh.
         self.cache_directory: Path | None = None
         if settings.websockets_version is not None:
+            from goldenpath_audit.auditor.versions import policy_from_override
+
             self._overrides["websockets"] = policy_from_override(
                 "websockets",
                 settings.websockets_version,
@@ -64,7 +66,20 @@ class Project:
             relative = str(path)
         return relative.replace(os.sep, "/")
 
-    def version_policy(self, package: str, path: Path) -> VersionPolicy:
+    @property
+    def dependencies(self) -> "DependencyIndex":
+        """Dependency declarations by directory, built on first use.
+
+        Its modules import `packaging` (~30 ms): a run that replays its memo
+        (a pre-commit run) never asks for a pin, so it does not pay for them.
+        """
+        if self._dependencies is None:
+            from goldenpath_audit.auditor.dependencies import DependencyIndex
+
+            self._dependencies = DependencyIndex()
+        return self._dependencies
+
+    def version_policy(self, package: str, path: Path) -> "VersionPolicy":
         """The versions of `package` that the file at `path` may run against."""
         override = self._overrides.get(package)
         if override is not None:
@@ -73,6 +88,8 @@ class Project:
         key = (package, directory)
         policy = self._policies.get(key)
         if policy is None:
+            from goldenpath_audit.auditor.versions import policy_for
+
             declaration = self.dependencies.declaration(package, directory)
             policy = policy_for(package, declaration, display_path=self.display_path)
             self._policies[key] = policy
@@ -103,11 +120,11 @@ class Project:
         findings that follow from it ("not registered") and not their cause.
         Configs no enabled rule asked about are not read for this.
         """
+        if self._pytest_configs is None:
+            return []
         from goldenpath_audit.auditor.findings import FileError
         from goldenpath_audit.auditor.pytest_config import split_problem
 
-        if self._pytest_configs is None:
-            return []
         errors: dict[tuple[str, str], None] = {}
         for config in self._pytest_configs.roots():
             for problem in config.problems:

@@ -14,6 +14,7 @@ Suppression comments and per-file ignores apply to both phases alike.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import hashlib
 import os
@@ -25,9 +26,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from goldenpath_audit.auditor import inputs, run_memo
 from goldenpath_audit.auditor.cache import CachedSyntaxProblem, CacheEntry, FactsCache, environment, plan_signature
 from goldenpath_audit.auditor.config import Settings
-from goldenpath_audit.auditor.context import FileContext, RunContext
 from goldenpath_audit.auditor.discovery import discover
-from goldenpath_audit.auditor.facts import FileFacts, Span, extract_facts
 from goldenpath_audit.auditor.findings import CheckResult, FileError, Finding
 from goldenpath_audit.auditor.parsing import SyntaxProblem, parse
 from goldenpath_audit.auditor.project import Project
@@ -35,11 +34,14 @@ from goldenpath_audit.auditor.selection import enabled_codes, matches
 from goldenpath_audit.auditor.source import FindingLines, SourceDecodeError, SourceFile, finding_lines
 from goldenpath_audit.auditor.suppressions import Suppressions
 from goldenpath_audit.rules import ALL_RULES
-from goldenpath_audit.rules.base import Rule
-from goldenpath_audit.rules.syntax import SyntaxErrorRule
 
+# The rules, their fact extraction and contexts are imported where a file is
+# really checked: a run that replays every file from its memo (a pre-commit
+# run, run_memo.py) never needs them, and they are most of the import time.
 if TYPE_CHECKING:
+    from goldenpath_audit.auditor.facts import FileFacts
     from goldenpath_audit.auditor.progress import DelayedProgress
+    from goldenpath_audit.rules.base import Rule
 
 
 @dataclass
@@ -59,8 +61,8 @@ class RunPlan:
     parse_all: bool = False
 
     @classmethod
-    def build(cls, settings: Settings, select: list[str] | None, ignore: list[str]) -> "RunPlan":
-        codes = enabled_codes(ALL_RULES, select, ignore)
+    def build(cls, codes: Sequence[str]) -> "RunPlan":
+        """The plan for these enabled codes (importing their rules' modules)."""
         rules = [ALL_RULES[code]() for code in codes]
         tokens = tuple(sorted({token for rule in rules for token in rule.TOKENS}))
         modules = frozenset(module for rule in rules for module in rule.MODULES)
@@ -121,10 +123,8 @@ class Runner:
         self.project = Project(settings, cwd)
         # Where the module index may keep its whole-tree definitions scan (definitions_index.py).
         self.project.cache_directory = cache.directory if cache is not None else None
-        self.plan = RunPlan.build(
-            settings,
-            select if select is not None else settings.select,
-            [*settings.ignore, *(ignore or [])],
+        self.codes: tuple[str, ...] = tuple(
+            enabled_codes(ALL_RULES, select if select is not None else settings.select, [*settings.ignore, *(ignore or [])])
         )
         self._per_file = _compile_per_file_ignores(settings.per_file_ignores)
         self._facts: dict[Path, FileFacts | None] = {}
@@ -133,18 +133,32 @@ class Runner:
         # Facts of the files the last `check` parsed, for reports built on a run.
         self.checked_facts: dict[Path, FileFacts] = {}
         self.project.read_facts = self.facts_for
-        self.project.enabled_codes = frozenset(rule.CODE for rule in self.plan.rules)
-        plan = self.plan
-        self._signature = plan_signature(
-            plan.modules, markers=plan.markers, imports=plan.imports, collectors=plan.collectors, tokens=plan.tokens
-        )
-        self._full_signature = plan_signature(plan.modules, markers=True, imports=True, collectors=plan.collectors)
+        self.project.enabled_codes = frozenset(self.codes)
         self._digests: dict[Path, str] = {}
         self._marks: run_memo.MarkerFactsStore | None = None  # runs that keep a memo
         # Files a replay found edited since the memo: the stat index cannot know them.
         self._edited: set[Path] = set()
         # Report paths whose lines the cross-file phase had to read from disk.
         self._lines_read: set[str] = set()
+
+    @functools.cached_property
+    def plan(self) -> RunPlan:
+        """The enabled rules and what they need: built when the first file must really be checked."""
+        return RunPlan.build(self.codes)
+
+    @functools.cached_property
+    def _signature(self) -> str:
+        """What a cached entry's facts were extracted for: this plan's families, modules and tokens."""
+        plan = self.plan
+        return plan_signature(
+            plan.modules, markers=plan.markers, imports=plan.imports, collectors=plan.collectors, tokens=plan.tokens
+        )
+
+    @functools.cached_property
+    def _full_signature(self) -> str:
+        """The signature of full facts (every family), as the cross-file phase reads them."""
+        plan = self.plan
+        return plan_signature(plan.modules, markers=True, imports=True, collectors=plan.collectors)
 
     def check(self, paths: Sequence[Path], progress: "DelayedProgress | None" = None) -> CheckResult:
         with _rare_garbage_collection():
@@ -243,7 +257,8 @@ class Runner:
     def _memo_key(self, paths: Sequence[Path]) -> str | None:
         checked = sorted(os.path.abspath(path) for path in paths)
         return run_memo.memo_key(
-            (run_memo.FORMAT, environment(), self._signature, self.settings, os.fspath(self.project.cwd), checked)
+            # The enabled codes decide the plan (with this code, which environment() stamps).
+            (run_memo.FORMAT, environment(), self.codes, self.settings, os.fspath(self.project.cwd), checked)
         )
 
     def _tool_paths(self) -> tuple[str, ...]:
@@ -387,6 +402,8 @@ class Runner:
                     if facts is not None:
                         files[path] = facts
             files.update(checked)
+            from goldenpath_audit.auditor.context import RunContext
+
             run = RunContext(project=self.project, files=files)  # type: ignore[arg-type]
             raw = [finding for rule in self.plan.rules for finding in rule.finalize(run)]
         self._admit(result, raw, suppressions)
@@ -626,6 +643,8 @@ class Runner:
         return facts
 
     def _extract_uncached(self, source: SourceFile, raw: bytes, *, markers: bool, imports: bool) -> FileFacts:
+        from goldenpath_audit.auditor.facts import extract_facts
+
         tree = parse(source)
         collectors = tuple(
             (key, collect)
@@ -635,10 +654,15 @@ class Runner:
         return extract_facts(tree, source, self.plan.modules, markers=markers, imports=imports, collectors=collectors)
 
     def _run_rules(self, path: Path, display: str, facts: FileFacts) -> list[Finding]:
+        from goldenpath_audit.auditor.context import FileContext
+
         ctx = FileContext(path=path, display_path=display, facts=facts, project=self.project)
         return [finding for rule in self.plan.rules for finding in rule.check(ctx)]
 
     def _syntax_finding(self, display: str, problem: SyntaxProblem) -> list[Finding]:
+        from goldenpath_audit.auditor.facts import Span
+        from goldenpath_audit.rules.syntax import SyntaxErrorRule
+
         if not self.plan.enabled(SyntaxErrorRule.CODE):
             return []
         span = Span(problem.line, problem.column, problem.line, problem.column + 1)

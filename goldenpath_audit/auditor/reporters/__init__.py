@@ -16,10 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from goldenpath_audit.auditor.findings import CheckResult
-from goldenpath_audit.auditor.reporters.github import write_github
-from goldenpath_audit.auditor.reporters.json_format import write_json
-from goldenpath_audit.auditor.reporters.sarif import write_sarif
-from goldenpath_audit.auditor.reporters.text import write_text
 
 if TYPE_CHECKING:
     from goldenpath_audit.rules.base import Rule
@@ -45,14 +41,23 @@ def report(
     The caller decides `color` (TTY and NO_COLOR), since only it knows where the
     stream goes. `cwd` is the directory the finding paths are relative to; SARIF
     records it as `%SRCROOT%` and it defaults to the current directory.
+    Only the chosen format's module is imported (a pre-commit run prints text).
     """
     if fmt == "text":
+        from goldenpath_audit.auditor.reporters.text import write_text
+
         write_text(result, stream, color=color, quiet=quiet, statistics=statistics)
     elif fmt == "json":
+        from goldenpath_audit.auditor.reporters.json_format import write_json
+
         write_json(result, stream)
     elif fmt == "sarif":
+        from goldenpath_audit.auditor.reporters.sarif import write_sarif
+
         write_sarif(result, stream, rules=rules, cwd=cwd)
     elif fmt == "github":
+        from goldenpath_audit.auditor.reporters.github import write_github
+
         write_github(result, stream)
     else:
         raise ValueError(f"unknown output format {fmt!r}; expected one of: {', '.join(FORMATS)}")
