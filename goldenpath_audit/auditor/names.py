@@ -99,9 +99,13 @@ class Scope:
             self.bindings
             return self._globals, self._nonlocals
         if self._declared is None:
-            collector = _BindingCollector(self, lines=self.index.lines_matching(r"\b(?:global|nonlocal)\b"), only="")
-            collector.collect(self.node)
-            self._declared = (collector.globals, collector.nonlocals)
+            lines = self.index.lines_matching(r"\b(?:global|nonlocal)\b")
+            if not lines:  # most files: no declaration anywhere, nothing to walk
+                self._declared = (set(), set())
+            else:
+                collector = _BindingCollector(self, lines=lines, only="")
+                collector.collect(self.node)
+                self._declared = (collector.globals, collector.nonlocals)
         return self._declared
 
     @property
@@ -200,7 +204,7 @@ class _BindingCollector:
         self.nonlocals: set[str] = set()
         # Without `:=` in the file, an expression binds nothing but its assignment
         # targets, so value expressions (calls, decorators, defaults) are skipped.
-        self.skip_values = scope.index is not None and ":=" not in scope.index.text
+        self.skip_values = scope.index is not None and not scope.index.has_walrus
 
     def bind(self, name: str, target: str = OTHER) -> None:
         if self.only is None or name == self.only:
