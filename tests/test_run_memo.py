@@ -320,6 +320,48 @@ def test_unrelated_test_file_defines_the_missing_name(shop: Path, checked: list[
     assert "tests/test_broken.py:1 GP302 module `app.gone` does not exist in the project; `helper` is defined in `app.core`" in findings(out)
 
 
+def test_named_files_see_a_name_defined_in_a_file_they_do_not_name(shop: Path, checked: list[str]) -> None:
+    # The pre-commit shape: only some files are named. A file outside them that
+    # starts defining a missing name still changes a named file's message.
+    named = ("tests/test_broken.py", "tests/test_core.py")
+    settle(checked, *named)
+    db = shop / "tests" / "test_db.py"
+    db.write_text(TEST_DB + "\n\ndef helper():\n    pass\n")
+    age(shop)
+    out = warm_is_cold(*named, checked=checked, expect=["tests/test_broken.py"])
+    assert "tests/test_broken.py:1 GP302 module `app.gone` does not exist in the project" in findings(out)
+    db.write_text(TEST_DB)
+    age(shop)
+    out = warm_is_cold(*named, checked=checked, expect=["tests/test_broken.py"])
+    assert "tests/test_broken.py:1 GP302 module `app.gone` does not exist in the project; `helper` is defined in `app.core`" in findings(out)
+
+
+def test_only_a_replay_resting_on_a_name_stats_the_whole_tree(
+    shop: Path, checked: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Comparing every file the definitions scan saw costs one stat per file of the
+    # tree: a pre-commit run whose files' findings do not rest on "which module
+    # defines N?" must not pay it.
+    from goldenpath_audit.auditor import run_memo
+
+    scans: list[int] = []
+    original = run_memo.Replay._compare_scanned
+
+    def counting(self: run_memo.Replay) -> None:
+        scans.append(len(self.memo.inputs.scanned))
+        original(self)
+
+    monkeypatch.setattr(run_memo.Replay, "_compare_scanned", counting)
+    settle(checked, "tests/test_core.py", "tests/test_db.py")
+    scans.clear()
+    warm_is_cold("tests/test_core.py", "tests/test_db.py", checked=checked, expect=[])
+    assert scans == []
+    settle(checked, "tests/test_broken.py")  # its GP302 names where `helper` is defined
+    scans.clear()
+    warm_is_cold("tests/test_broken.py", checked=checked, expect=[])
+    assert scans and all(count > 0 for count in scans)
+
+
 # -- 4. only tests/ checked: app/ is read, never checked -----------------------------------
 
 

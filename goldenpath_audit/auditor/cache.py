@@ -27,9 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -295,6 +293,9 @@ def write_pickle(directory: Path, file: Path, payload: object) -> None:
     Also what every writer of the cache directory owes it: the `.gitignore`, and
     the removal of what earlier cache formats left behind. Raises on failure.
     """
+    import shutil  # here, with tempfile: a run that replays its memo writes nothing
+    import tempfile
+
     file.parent.mkdir(parents=True, exist_ok=True)
     for old in directory.iterdir():  # what earlier cache formats left behind
         if old.name != FORMAT and _is_format_dir(old.name) and old.is_dir() and not old.is_symlink():
@@ -329,5 +330,7 @@ def clean(directory: Path) -> bool:
     foreign = [child.name for child in directory.iterdir() if child.name != ".gitignore" and not _is_format_dir(child.name)]
     if foreign:
         raise ValueError(f"{directory} does not look like a goldenpath-audit cache (it holds {foreign[0]!r})")
+    import shutil
+
     shutil.rmtree(directory)
     return True

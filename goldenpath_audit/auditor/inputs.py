@@ -81,8 +81,15 @@ class InputLog:
             for key, value in theirs.items():
                 mine.setdefault(key, value)
 
-    def size(self) -> tuple[int, ...]:
-        return (len(self.files), len(self.listings), len(self.probes), len(self.answers), len(self.scanned))
+    def same_as(self, other: "InputLog") -> bool:
+        """Whether both logs hold the same inputs with the same values (an answer or a stat may change, not only grow)."""
+        return (self.files, self.listings, self.probes, self.answers, self.scanned) == (
+            other.files,
+            other.listings,
+            other.probes,
+            other.answers,
+            other.scanned,
+        )
 
     def changed(self) -> str | None:
         """The first input that no longer reads as recorded (for debugging), or None."""
@@ -103,13 +110,14 @@ class InputLog:
             _busy = False
 
 
-def signature(info: os.stat_result) -> tuple[int, ...] | None:
+def signature(info: os.stat_result, now: int | None = None) -> tuple[int, ...] | None:
     """What stat says about a file, or None for a file written too recently to be trusted by it.
 
     Inode and mode are in too: a file replaced by another (a symlink retargeted)
     or made unreadable keeps its mtime and size, and must be looked at again.
+    `now` (time.time_ns()) lets a caller comparing thousands of files read the clock once.
     """
-    if time.time_ns() - info.st_mtime_ns < RACY_NS:
+    if (time.time_ns() if now is None else now) - info.st_mtime_ns < RACY_NS:
         return None
     return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -285,17 +286,40 @@ class Replay:
         self._changed: dict[str, bytes | None] = {}
         self._affected: dict[str, bool] = {}
         self._decided: dict[str, FileRecord | None] = {}
-        records = memo.records
+        self._compared: set[str] = set()
+        self._scanned_compared = False
+        records, scanned = memo.records, memo.inputs.scanned
         for path in files:
             key = os.fspath(path)
             record = records.get(key)
             if record is not None:
                 self._compare(key, record.signature, record.digest)
-        for key, sig in memo.inputs.scanned.items():
-            if key not in self._digests and key not in records:
-                self._compare(key, sig, None)
+            elif key in scanned:
+                self._compare(key, scanned[key], None)
+
+    def _compare_scanned(self) -> None:
+        """Compare every file the definitions scan looked at, once, when a record first needs it.
+
+        That is one stat per file of the tree (10,000 in a big suite, ~30 ms),
+        needed only to replay a file whose findings rest on "which module
+        defines N?": a pre-commit run on files without such findings skips it.
+        """
+        if self._scanned_compared:
+            return
+        self._scanned_compared = True
+        records, compared, stat, now = self.memo.records, self._compared, os.stat, time.time_ns()
+        for key, sig in self.memo.inputs.scanned.items():
+            if key in compared or key in records:
+                continue
+            try:
+                unchanged = sig is not None and signature(stat(key), now) == sig
+            except OSError:
+                unchanged = False
+            if not unchanged:
+                self._compare(key, sig, None)  # changed, gone or racy: as for any other file
 
     def _compare(self, key: str, recorded: tuple[int, ...] | None, digest: str | None) -> None:
+        self._compared.add(key)
         try:
             info = os.stat(key)
         except OSError:
@@ -336,8 +360,10 @@ class Replay:
         for module, digest in record.modules.items():
             if self._digest(module) != digest:
                 return None
-        if record.names and self._changed and any(self._name_affected(name) for name in record.names):
-            return None
+        if record.names:
+            self._compare_scanned()
+            if self._changed and any(self._name_affected(name) for name in record.names):
+                return None
         return record
 
     def _digest(self, key: str) -> str | None:

@@ -349,20 +349,23 @@ class Runner:
                 record.lines, record.suppressions = lines, state
             changed.add(path_key)
         changed |= before.keys() - records.keys()
-        grew = True
+        inputs_changed = True
         if replay is not None:
-            size = replay.memo.inputs.size()
             log.merge(replay.memo.inputs)
-            grew = log.size() != size  # this run consulted something the memo did not know
+            # This run consulted something the memo did not know, or found it different: a
+            # "which module defines N?" answer, a stat of a scanned file. A delta holds records
+            # only, so the memo is saved whole; otherwise the next run would validate the
+            # records just written against the old inputs.
+            inputs_changed = not log.same_as(replay.memo.inputs)
             old = replay.memo
-            if not changed and not grew and marks == old.marks_key and config_errors == old.config_errors:
+            if not changed and not inputs_changed and marks == old.marks_key and config_errors == old.config_errors:
                 return
         memo = run_memo.RunMemo(key, log, records, config_errors, finalized, marks)
         with inputs.paused():
             directory = self.cache.directory  # type: ignore[union-attr]
             if self._marks is not None and (replay is None or marks != replay.memo.marks_key):
                 self._marks.save(records)
-            if replay is None or grew or not run_memo.save_delta(directory, memo, changed, replay.memo):
+            if replay is None or inputs_changed or not run_memo.save_delta(directory, memo, changed, replay.memo):
                 run_memo.save(directory, memo)
 
     def _collect(self, result: CheckResult, path: Path, outcome: FileOutcome) -> None:
