@@ -822,3 +822,33 @@ def test_plugin_module_registers_a_marker(shop: Path, checked: list[str]) -> Non
     age(shop)
     out = warm_is_cold("tests")
     assert "tests/test_net.py:6 GP202" in codes(out)
+
+
+def test_input_log_within_means_merging_changes_nothing() -> None:
+    # `within` decides whether a replay saves its inputs; it must agree with what a merge gives.
+    import copy
+
+    from goldenpath_audit.auditor.inputs import InputLog
+
+    older = InputLog(
+        files={"a.toml": "d1"}, listings={"tests": "l1"}, probes={"pytest.ini": 0},
+        answers={"helper": ("app/core.py",)}, scanned={"app/core.py": (1, 2, 3, 4), "app/x.py": None},
+    )
+    candidates = [
+        InputLog(),
+        InputLog(files={"a.toml": "d1"}),
+        InputLog(files={"a.toml": "d2"}),
+        InputLog(answers={"helper": ("app/core.py",)}, scanned={"app/core.py": (1, 2, 3, 4)}),
+        InputLog(answers={"helper": ("app/core.py", "tests/test_db.py")}),
+        InputLog(scanned={"app/core.py": (1, 2, 3, 5)}),
+        InputLog(scanned={"app/x.py": None}),
+        InputLog(probes={"tox.ini": 0}),
+        InputLog(listings={"tests": "l1", "app": "l2"}),
+    ]
+    for log in candidates:
+        merged = copy.deepcopy(log)
+        merged.merge(older)
+        unchanged = (merged.files, merged.listings, merged.probes, merged.answers, merged.scanned) == (
+            older.files, older.listings, older.probes, older.answers, older.scanned,
+        )
+        assert log.within(older) is unchanged, log

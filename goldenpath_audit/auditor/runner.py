@@ -351,15 +351,18 @@ class Runner:
         changed |= before.keys() - records.keys()
         inputs_changed = True
         if replay is not None:
-            log.merge(replay.memo.inputs)
-            # This run consulted something the memo did not know, or found it different: a
-            # "which module defines N?" answer, a stat of a scanned file. A delta holds records
-            # only, so the memo is saved whole; otherwise the next run would validate the
+            # Did this run consult something the memo did not know, or find it different (a
+            # "which module defines N?" answer, a stat of a scanned file)? A delta holds records
+            # only, so then the memo is saved whole; otherwise the next run would validate the
             # records just written against the old inputs.
-            inputs_changed = not log.same_as(replay.memo.inputs)
+            inputs_changed = not log.within(replay.memo.inputs)
             old = replay.memo
             if not changed and not inputs_changed and marks == old.marks_key and config_errors == old.config_errors:
                 return
+            if inputs_changed:
+                log.merge(old.inputs)
+            else:
+                log = old.inputs  # what the merge would give
         memo = run_memo.RunMemo(key, log, records, config_errors, finalized, marks)
         with inputs.paused():
             directory = self.cache.directory  # type: ignore[union-attr]
