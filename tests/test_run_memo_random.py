@@ -4,7 +4,8 @@ test_run_memo.py checks one change at a time. Here a seeded sequence of the
 changes developers make (markers added, removed and misspelt, imports of names
 that exist or not, definitions appearing and vanishing in other files, modules
 and test files created, deleted and renamed, markers registered in
-pyproject.toml or a conftest, noqa comments), some aged and some made within the
+pyproject.toml, a conftest or a new pytest.ini, noqa comments, the websockets
+pin, per-file ignores), some aged and some made within the
 last two seconds, is followed after every step by a warm `check .` and a warm
 pre-commit-shaped `check` of a few named files, each compared byte for byte
 (JSON and text) with `--no-cache`. A stale replay anywhere fails the step and
@@ -59,6 +60,9 @@ class Walk:
             self.register_in_conftest,
             self.add_websockets_call,
             self.add_noqa,
+            self.toggle_websockets_pin,
+            self.toggle_pytest_ini,
+            self.toggle_per_file_ignore,
         ]
         return self.rng.choice(moves)()
 
@@ -208,6 +212,34 @@ class Walk:
         lines[index] = lines[index].rstrip("\n") + "  # noqa: GP201\n"
         path.write_text("".join(lines), encoding="utf-8")
         return f"noqa in {path.name}"
+
+
+    def toggle_websockets_pin(self) -> str:
+        path = self.root / "pyproject.toml"
+        text = path.read_text(encoding="utf-8")
+        old, new = ('"websockets>=14"', '"websockets<14"') if '"websockets>=14"' in text else ('"websockets<14"', '"websockets>=14"')
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        return f"pin {new}"
+
+    def toggle_pytest_ini(self) -> str:
+        # A pytest.ini beside pyproject.toml takes over pytest's configuration (and its markers).
+        path = self.root / "pytest.ini"
+        if path.exists():
+            path.unlink()
+            return "removed pytest.ini"
+        marker = self.rng.choice(MARKERS)
+        path.write_text(f"[pytest]\nmarkers =\n    {marker}: from pytest.ini\n", encoding="utf-8")
+        return f"pytest.ini registering {marker}"
+
+    def toggle_per_file_ignore(self) -> str:
+        path = self.root / "pyproject.toml"
+        text = path.read_text(encoding="utf-8")
+        table = '[tool.goldenpath-audit.per-file-ignores]\n"tests/test_net.py" = ["GP201"]\n'
+        if table in text:
+            path.write_text(text.replace(table, ""), encoding="utf-8")
+            return "removed per-file-ignores"
+        path.write_text(text + table, encoding="utf-8")
+        return "per-file-ignores for tests/test_net.py"
 
 
 def same_warm_and_cold(*options: str) -> None:
