@@ -39,7 +39,7 @@ class Walk:
         return sorted(path for path in self.root.glob(pattern) if ".goldenpath_cache" not in path.parts)
 
     def tests(self) -> list[Path]:
-        return [path for path in self.files("tests/test_*.py")]
+        return self.files("tests/test_*.py")
 
     def pick(self, items: list[Path]) -> Path | None:
         return self.rng.choice(items) if items else None
@@ -165,26 +165,22 @@ class Walk:
         return f"renamed {path.name} -> {target.name}"
 
     def register_in_pyproject(self) -> str:
-        path = self.root / "pyproject.toml"
-        text = path.read_text(encoding="utf-8")
         marker = self.rng.choice(MARKERS)
-        line = f'    "{marker}: walk",\n'
-        if line in text:
-            path.write_text(text.replace(line, ""), encoding="utf-8")
-            return f"unregistered {marker} in pyproject.toml"
-        path.write_text(text.replace("markers = [\n", "markers = [\n" + line), encoding="utf-8")
-        return f"registered {marker} in pyproject.toml"
+        return self.toggle(self.root / "pyproject.toml", f'    "{marker}: walk",\n', after="markers = [\n")
 
     def register_in_conftest(self) -> str:
-        path = self.root / "tests" / "conftest.py"
         marker = self.rng.choice(MARKERS)
         line = f'    config.addinivalue_line("markers", "{marker}: walk")\n'
-        text = path.read_text(encoding="utf-8") if path.exists() else "def pytest_configure(config):\n    pass\n"
+        return self.toggle(self.root / "tests" / "conftest.py", line, after="def pytest_configure(config):\n")
+
+    def toggle(self, path: Path, line: str, *, after: str) -> str:
+        """Remove `line` from the file if it is there, else insert it after `after`."""
+        text = path.read_text(encoding="utf-8")
         if line in text:
-            path.write_text(text.replace(line, ""), encoding="utf-8")
-            return f"unregistered {marker} in conftest.py"
-        path.write_text(text + line, encoding="utf-8")
-        return f"registered {marker} in conftest.py"
+            path.write_text(text.replace(line, "", 1), encoding="utf-8")
+            return f"removed {line.strip()} from {path.name}"
+        path.write_text(text.replace(after, after + line, 1), encoding="utf-8")
+        return f"added {line.strip()} to {path.name}"
 
     def add_websockets_call(self) -> str:
         path = self.pick(self.tests())
