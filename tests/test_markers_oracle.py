@@ -437,6 +437,68 @@ def test_declared_plugin_marker_is_known(tmp_path: Path) -> None:
     assert assert_agrees(tmp_path) == {}  # pytest-asyncio is installed: real pytest knows `asyncio`
 
 
+def test_plugin_required_by_a_declared_package_is_known(tmp_path: Path) -> None:
+    """pytest-aiohttp requires pytest-asyncio: declaring it installs the plugin that registers `asyncio`."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[project]\nname = "x"\nversion = "0"\n\n[dependency-groups]\ntest = ["pytest-aiohttp>=1"]\n\n'
+                '[tool.pytest.ini_options]\nasyncio_default_fixture_loop_scope = "function"\n'
+            ),
+            "tests/test_async.py": ASYNC_TEST,
+        },
+    )
+    assert assert_agrees(tmp_path) == {}
+    findings = audit(tmp_path, select="GP2")
+    assert findings == []
+
+
+def test_the_project_that_is_the_plugin_knows_its_markers(tmp_path: Path) -> None:
+    """pytest-asyncio's own repository tests pytest-asyncio installed: `asyncio` is registered there."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[project]\nname = "pytest_asyncio"\nversion = "0"\n\n'
+                '[tool.pytest.ini_options]\nasyncio_default_fixture_loop_scope = "function"\n'
+            ),
+            "docs/example_test.py": ASYNC_TEST,
+            "tests/test_async.py": ASYNC_TEST,
+        },
+    )
+    assert assert_agrees(tmp_path) == {}
+
+
+OWN_PLUGIN = "def pytest_configure(config):\n    config.addinivalue_line('markers', 'own_mark: from the entry point')\n"
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"pyproject.toml": '[project]\nname = "gp-own"\nversion = "0"\n\n[project.entry-points.pytest11]\nown = "gp_own.plugin"\n'},
+        {"pyproject.toml": '[tool.poetry]\nname = "gp-own"\n\n[tool.poetry.plugins.pytest11]\nown = "gp_own.plugin:Plugin"\n'},
+        {"setup.cfg": "[metadata]\nname = gp-own\n\n[options.entry_points]\npytest11 =\n    own = gp_own.plugin\n"},
+    ],
+    ids=["pep621", "poetry", "setup.cfg"],
+)
+def test_the_projects_own_pytest11_entry_points_register_markers(tmp_path: Path, metadata: dict[str, str]) -> None:
+    write(
+        tmp_path,
+        {
+            **metadata,
+            "pytest.ini": "[pytest]\n",
+            "gp_own/__init__.py": "",
+            "gp_own/plugin.py": OWN_PLUGIN,
+            "tests/test_ok.py": "import pytest\n\n@pytest.mark.own_mark\ndef test_a():\n    pass\n",
+            "tests/test_bad.py": "import pytest\n\n@pytest.mark.not_own\ndef test_a():\n    pass\n",
+        },
+    )
+    # Installed, the entry point loads gp_own.plugin; `-p` loads the same module the same way.
+    errors = assert_agrees(tmp_path, *NO_ASYNCIO, "-p", "gp_own.plugin")
+    assert errors == {"tests/test_bad.py": "not_own"}
+
+
 def test_undeclared_plugin_marker_is_unknown(tmp_path: Path) -> None:
     write(
         tmp_path,

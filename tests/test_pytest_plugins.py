@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from goldenpath_audit.rules.pytest_plugins import BY_DISTRIBUTION, PLUGIN_MARKERS, PluginMarkers, markers_for
+from goldenpath_audit.rules.pytest_plugins import (
+    BY_DISTRIBUTION,
+    PLUGIN_MARKERS,
+    PluginMarkers,
+    all_distributions,
+    markers_for,
+)
 
 # Read from each plugin's registration call (see the domain facts, B.7, and the brief).
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -147,3 +153,16 @@ def test_real_plugin_registers_the_tables_markers(tmp_path: Path, distribution: 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for marker in entry(distribution).markers:
         assert f"@pytest.mark.{marker}" in completed.stdout, (marker, completed.stdout)
+
+
+def test_markers_for_a_package_that_requires_the_plugin() -> None:
+    assert markers_for(["httpx"]) == {"anyio": "anyio (required by httpx)"}
+    assert markers_for(["pytest-aiohttp"]) == {"asyncio": "pytest-asyncio (required by pytest-aiohttp)"}
+    # Declaring the plugin itself names the plugin.
+    assert markers_for(["httpx", "anyio"]) == {"anyio": "anyio"}
+
+
+def test_all_distributions_covers_providers_and_requirers() -> None:
+    names = all_distributions()
+    assert {"pytest-asyncio", "pytest-playwright-asyncio", "pytest-aiohttp", "httpx", "starlette"} <= set(names)
+    assert len(names) == len(set(names))

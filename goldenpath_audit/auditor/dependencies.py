@@ -21,7 +21,7 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from packaging.version import InvalidVersion, Version
 
 from goldenpath_audit.auditor import inputs
 
-__all__ = ["Declaration", "DependencyIndex"]
+__all__ = ["Declaration", "DependencyIndex", "OwnDistribution"]
 
 # Larger files are not dependency declarations anyone writes by hand; refusing
 # them keeps a stray multi-gigabyte file from stalling the audit.
@@ -60,6 +60,19 @@ class Declaration:
 
 
 @dataclass(frozen=True)
+class OwnDistribution:
+    """The distribution a directory's project builds, which is installed whenever its own tests run.
+
+    A pytest plugin's repository tests the plugin installed: its `pytest11`
+    entry points are active and register their markers.
+    """
+
+    name: str  # PEP 503-normalized
+    directory: Path  # where the pyproject.toml / setup.cfg naming it lives
+    pytest_plugins: tuple[str, ...]  # modules named by its `pytest11` entry points
+
+
+@dataclass(frozen=True)
 class _Mention:
     """One place a package is named, before a directory's mentions are combined."""
 
@@ -82,6 +95,7 @@ class DependencyIndex:
         self._nearest: dict[tuple[str, Path], Declaration | None] = {}
         # Ancestors per directory: the marker registry asks about ~50 plugins per directory.
         self._ancestors: dict[Path, list[Path]] = {}
+        self._own: dict[Path, OwnDistribution | None] = {}
 
     def declaration(self, package: str, directory: Path) -> Declaration | None:
         """The declaration from the nearest ancestor of `directory` (itself included) that declares `package`.
@@ -106,6 +120,16 @@ class DependencyIndex:
                 break
         self._nearest[key] = found
         return found
+
+    def own_distribution(self, directory: Path) -> OwnDistribution | None:
+        """The project named by the nearest ancestor's pyproject.toml or setup.cfg (same walk as `declaration`)."""
+        key = Path(os.path.abspath(directory))
+        if key not in self._own:
+            chain = self._ancestors.get(key)
+            if chain is None:
+                chain = self._ancestors[key] = list(_ancestors(key))
+            self._own[key] = next(filter(None, map(_own_distribution, chain)), None)
+        return self._own[key]
 
     def declarations_in(self, directory: Path) -> dict[str, Declaration]:
         """Every package declared by the files directly in `directory`, keyed by normalized name."""
@@ -426,21 +450,68 @@ def _spec_bounds(operator: str, version: str) -> tuple[_Bound | None, _Bound | N
 
 def _setup_cfg_mentions(path: Path) -> list[_Mention]:
     """`[options] install_requires` and every `[options.extras_require]` entry; malformed files count as absent."""
+    values = _setup_cfg_values(path, _requirement_values)
+    lines = [_COMMENT.sub("", line).strip() for value in values or () for line in value.splitlines()]
+    return _mentions([line for line in lines if line], path)
+
+
+def _requirement_values(parser: configparser.ConfigParser) -> list[str]:
+    values = [parser.get("options", "install_requires", fallback="")]
+    if parser.has_section("options.extras_require"):
+        values += [value for _, value in parser.items("options.extras_require")]
+    return values
+
+
+def _setup_cfg_values(path: Path, read: Callable[[configparser.ConfigParser], list[str]]) -> list[str] | None:
+    """What `read` takes from a parsed setup.cfg; None when it is missing or malformed."""
     text = _read_text(path)
     if text is None:
-        return []
+        return None
     # No interpolation: `%` is legal in URLs. A default section nobody names,
     # so a literal `[DEFAULT]` is not smeared into every other section.
     parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\0none")
     try:
         parser.read_string(text, source=str(path))
-        values = [parser.get("options", "install_requires", fallback="")]
-        if parser.has_section("options.extras_require"):
-            values += [value for _, value in parser.items("options.extras_require")]
+        return read(parser)
     except (configparser.Error, ValueError):
-        return []
-    lines = [_COMMENT.sub("", line).strip() for value in values for line in value.splitlines()]
-    return _mentions([line for line in lines if line], path)
+        return None
+
+
+# --- the project's own distribution ---------------------------------------------
+
+
+def _own_distribution(directory: Path) -> OwnDistribution | None:
+    """PEP 621 or Poetry name and pytest11 entry points, else setup.cfg's; None when neither names a project."""
+    data = _read_toml(directory / "pyproject.toml") or {}
+    project = _table(data, "project")
+    poetry = _table(data, "tool", "poetry")
+    name = project.get("name") or poetry.get("name")
+    if isinstance(name, str) and name.strip():
+        tables = [_table(project, "entry-points", "pytest11"), _table(poetry, "plugins", "pytest11")]
+        values = [value for table in tables for value in table.values() if isinstance(value, str)]
+        return OwnDistribution(canonicalize_name(name.strip()), directory, _entry_modules(values))
+    return _setup_cfg_distribution(directory)
+
+
+def _setup_cfg_distribution(directory: Path) -> OwnDistribution | None:
+    values = _setup_cfg_values(
+        directory / "setup.cfg",
+        lambda parser: [
+            parser.get("metadata", "name", fallback="").strip(),
+            parser.get("options.entry_points", "pytest11", fallback=""),
+        ],
+    )
+    if not values or not values[0]:
+        return None
+    name, entries = values
+    plugins = [line.partition("=")[2] for line in entries.splitlines() if "=" in line]
+    return OwnDistribution(canonicalize_name(name), directory, _entry_modules(plugins))
+
+
+def _entry_modules(values: Iterable[str]) -> tuple[str, ...]:
+    """`module.path` of each `module.path:attr [extras]` entry-point value."""
+    modules = (value.split(":", 1)[0].split("[", 1)[0].strip() for value in values)
+    return tuple(dict.fromkeys(module for module in modules if module))
 
 
 # --- requirements*.txt -------------------------------------------------------

@@ -3,10 +3,11 @@
 pytest knows a marker when it is listed in the `markers` option of the one
 config file it reads, registered by `config.addinivalue_line("markers", ...)`
 in a `pytest_configure` hook (conftest.py files from the rootdir down to the
-test, plugin modules named by `-p` in `addopts` or by `pytest_plugins`), built
-in, or registered by an installed plugin. We read all of that statically:
-conftests and plugin modules are parsed, never imported, and plugin markers
-count only when the project declares the plugin as a dependency.
+test, plugin modules named by `-p` in `addopts` or by `pytest_plugins`, and the
+`pytest11` entry points of the project itself), built in, or registered by an
+installed plugin. We read all of that statically: conftests and plugin modules
+are parsed, never imported, and a plugin's markers count only when the project
+declares the plugin, declares a package that requires it, or is the plugin.
 """
 
 from __future__ import annotations
@@ -86,13 +87,14 @@ class MarkerRegistry:
         return known
 
     def _plugin_markers(self, directory: Path) -> dict[str, str]:
-        from goldenpath_audit.rules.pytest_plugins import PLUGIN_MARKERS, markers_for
+        """Markers of the plugins the project declares, requires through a declared package, or is itself."""
+        from goldenpath_audit.rules.pytest_plugins import all_distributions, markers_for
 
-        declared = [
-            entry.distribution
-            for entry in PLUGIN_MARKERS
-            if self.project.dependencies.declaration(entry.distribution, directory) is not None
-        ]
+        dependencies = self.project.dependencies
+        declared = [name for name in all_distributions() if dependencies.declaration(name, directory) is not None]
+        own = dependencies.own_distribution(directory)
+        if own is not None:
+            declared.append(own.name)
         return markers_for(declared)
 
     def _hook_modules(self, directory: Path, config: PytestConfig) -> list[Path]:
@@ -106,6 +108,9 @@ class MarkerRegistry:
         modules: list[Path] = []
         for plugin in _dash_p_plugins(config.addopts):
             modules += self._resolve_module(plugin, config)
+        own = self.project.dependencies.own_distribution(directory)
+        for plugin in own.pytest_plugins if own is not None else ():
+            modules += self._resolve_module(plugin, config, own.directory)
         # Initial conftests are loaded before any test module, so they count everywhere.
         for conftest in self.initial_conftests(config):
             modules.append(conftest)
@@ -154,8 +159,10 @@ class MarkerRegistry:
         self._initial[config.rootdir] = found
         return found
 
-    def _resolve_module(self, dotted: str, config: PytestConfig) -> list[Path]:
-        roots = [config.rootdir, config.rootdir / "src"]
+    def _resolve_module(self, dotted: str, config: PytestConfig, base: Path | None = None) -> list[Path]:
+        """The file of module `dotted` under the rootdir (or `base`), its `src/`, or a `pythonpath` entry."""
+        base = base or config.rootdir
+        roots = [base, base / "src"]
         pythonpath = config.options.get("pythonpath")
         if isinstance(pythonpath, str):
             pythonpath = pythonpath.split()

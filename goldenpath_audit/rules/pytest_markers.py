@@ -105,8 +105,10 @@ Flags a marker (`@pytest.mark.X`, `pytestmark = ...`, `pytest.param(..., marks=.
 would not know for that test file: not in the `markers` option of the config file pytest
 reads for it (found exactly as pytest 9 finds it), not registered by
 `config.addinivalue_line("markers", ...)` in a `pytest_configure` hook of a conftest.py
-between the rootdir and the test or of a plugin module named by `-p` or `pytest_plugins`,
-not built in, and not registered by a plugin the project declares as a dependency.
+between the rootdir and the test or of a plugin module named by `-p`, `pytest_plugins` or
+the project's own `pytest11` entry points, not built in, and not registered by a plugin
+the project declares as a dependency, pulls in through a declared package that requires
+it (`httpx` -> `anyio`), or is itself.
 The message names the config file that governs the test.
 """
     WHY = """

@@ -38,6 +38,9 @@ class PluginMarkers:
     markers: tuple[str, ...]  # names exactly as registered
     source: str  # file in the plugin's distribution, version, and the registration call
     also_provided_by: tuple[str, ...] = ()  # other distributions that ship the same plugin code
+    # Distributions that require this one unconditionally, so declaring them installs the plugin too.
+    required_by: tuple[str, ...] = ()
+    required_source: str = ""  # where each `required_by` entry's Requires-Dist line was read
 
 
 PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
@@ -47,12 +50,21 @@ PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
         ("asyncio",),
         "pytest_asyncio/plugin.py:310 (pytest-asyncio 1.5.0): config.addinivalue_line('markers', "
         "'asyncio: mark the test as a coroutine, it will be run using an asyncio event loop')",
+        required_by=("pytest-aiohttp",),
+        required_source="METADATA Requires-Dist: pytest-asyncio>=0.17.2 in pytest-aiohttp 1.1.1",
     ),
     PluginMarkers(
         "anyio",
         ("anyio",),
         "anyio/pytest_plugin.py:113 (anyio 4.16.0): config.addinivalue_line('markers', "
         "'anyio: mark the (coroutine function) test to be run asynchronously via anyio.')",
+        required_by=(
+            "httpx", "httpx2", "starlette", "fastapi", "sse-starlette", "watchfiles", "jupyter-server", "openai",
+            "anthropic",
+        ),
+        required_source="METADATA Requires-Dist: anyio in httpx 0.28.1, httpx2 2.16.2 (not on emscripten), "
+        "starlette 1.10.0, fastapi 0.165.0, sse-starlette 3.7.0, watchfiles 1.3.0, jupyter-server 2.21.1, "
+        "openai 3.57.0, anthropic 2.15.0",
     ),
     PluginMarkers(
         "pytest-trio",
@@ -395,19 +407,38 @@ def markers_for(distributions: Iterable[str]) -> dict[str, str]:
 
     Only plugins among `distributions` (any spelling; names are normalized)
     contribute. The value is the normalized name as declared, so a project that
-    declares `pytest-playwright-asyncio` gets that name back. When two declared
-    plugins register the same marker (flaky and pytest-rerunfailures), the one
-    listed first in `PLUGIN_MARKERS` wins.
+    declares `pytest-playwright-asyncio` gets that name back. A plugin that is
+    only pulled in by a declared distribution requiring it reads as
+    `anyio (required by httpx)`. When two declared plugins register the same
+    marker (flaky and pytest-rerunfailures), the one listed first in
+    `PLUGIN_MARKERS` wins.
     """
     declared = {canonicalize_name(name) for name in distributions}
     result: dict[str, str] = {}
     for entry in PLUGIN_MARKERS:
-        provider = next(
-            (name for name in (entry.distribution, *entry.also_provided_by) if canonicalize_name(name) in declared),
-            None,
-        )
+        provider = _provider(entry, declared)
         if provider is None:
             continue
         for marker in entry.markers:
-            result.setdefault(marker, canonicalize_name(provider))
+            result.setdefault(marker, provider)
     return result
+
+
+def all_distributions() -> list[str]:
+    """Every distribution whose declaration makes some plugin's markers known."""
+    names = (
+        name
+        for entry in PLUGIN_MARKERS
+        for name in (entry.distribution, *entry.also_provided_by, *entry.required_by)
+    )
+    return list(dict.fromkeys(canonicalize_name(name) for name in names))
+
+
+def _provider(entry: PluginMarkers, declared: set[str]) -> str | None:
+    for name in (entry.distribution, *entry.also_provided_by):
+        if canonicalize_name(name) in declared:
+            return canonicalize_name(name)
+    for name in entry.required_by:
+        if canonicalize_name(name) in declared:
+            return f"{canonicalize_name(entry.distribution)} (required by {canonicalize_name(name)})"
+    return None
