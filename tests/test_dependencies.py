@@ -268,6 +268,106 @@ def test_setup_cfg_install_requires_on_the_same_line(tmp_path: Path) -> None:
     assert spec(declared(tmp_path)) == SpecifierSet("<13")
 
 
+# --- setup.py ----------------------------------------------------------------
+
+
+def test_setup_py_literal_keywords(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "setup.py",
+        """
+        from setuptools import setup
+
+        setup(
+            name="x",
+            install_requires=["websockets>=10,<11", "rich"],
+            tests_require=["pytest-xdist>=3.5"],
+            extras_require={"test": ["pytest-asyncio==0.23.8; python_version >= '3.8'"], "docs": ["sphinx"]},
+        )
+        """,
+    )
+    assert spec(declared(tmp_path)) == SpecifierSet(">=10,<11")
+    assert spec(declared(tmp_path, "pytest-asyncio")) == SpecifierSet("==0.23.8")
+    for package in ("rich", "pytest-xdist", "sphinx"):
+        assert declared(tmp_path, package) is not None, package
+    assert declared(tmp_path, "test") is None  # an extra's name is not a requirement
+    assert declared(tmp_path, "x") is None  # nor is the project's own name
+
+
+SETUP_WITH_NAMES = '''
+import setuptools
+
+BASE = """
+websockets>=12  # the client
+# a comment
+""".splitlines()
+tests_require = ["pytest"]
+tests_require.append("pytest-asyncio>=0.21")
+tests_require += ["pytest-timeout"]
+kwargs = {"install_requires": BASE}
+kwargs["tests_require"] = tests_require
+extras = dict(dev=tests_require + ["flaky"])
+if True:
+    extras["all"] = ["hypothesis"]
+setuptools.setup(name="x", extras_require=extras, **kwargs)
+'''
+
+
+def test_setup_py_names_concatenation_mutation_and_kwargs(tmp_path: Path) -> None:
+    write(tmp_path, "setup.py", SETUP_WITH_NAMES)
+    assert spec(declared(tmp_path)) == SpecifierSet(">=12")
+    assert spec(declared(tmp_path, "pytest-asyncio")) == SpecifierSet(">=0.21")
+    for package in ("pytest", "pytest-timeout", "flaky", "hypothesis"):
+        assert declared(tmp_path, package) is not None, package
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "setup(install_requires=open('requirements.txt').read().split())\n",  # a file read: nothing
+        "def setup(**kw):\n    pass\n",  # no call
+        "setup(install_requires=[\n",  # does not parse
+        "from setuptools import setup\nsetup(install_requires=[f'websockets>={V}'])\n",
+    ],
+)
+def test_setup_py_that_declares_nothing_readable(tmp_path: Path, text: str) -> None:
+    write(tmp_path, "setup.py", text)
+    assert declared(tmp_path) is None
+
+
+def test_setup_py_is_never_run(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    write(tmp_path, "setup.py", f"open({str(marker)!r}, 'w').close()\nsetup(install_requires=['websockets<13'])\n")
+    assert spec(declared(tmp_path)) == SpecifierSet("<13")
+    assert not marker.exists()
+
+
+OWN_DISTRIBUTIONS = {
+    "a/pyproject.toml": '[project]\nname = "Pytest_Thing"\n[project.entry-points.pytest11]\nthing = "thing.plugin:P"\n',
+    "b/pyproject.toml": '[tool.poetry]\nname = "thing"\n[tool.poetry.plugins.pytest11]\nthing = "thing.plugin"\n',
+    "c/setup.cfg": "[metadata]\nname = pytest-thing\n[options.entry_points]\npytest11 =\n    thing = thing.plugin [extra]\n",
+    "d/setup.py": "setup(name='pytest-thing', entry_points={'pytest11': ['thing = thing.plugin:P']})\n",
+    "e/setup.py": 'setup(name="pytest-thing", entry_points="""\n[pytest11]\nthing = thing.plugin\n""")\n',
+}
+
+
+def test_own_distribution_from_each_metadata_file(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    for relative, text in OWN_DISTRIBUTIONS.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+    index = DependencyIndex()
+    for folder in "abcde":
+        (tmp_path / folder / "tests").mkdir()
+        own = index.own_distribution(tmp_path / folder / "tests")
+        assert own is not None, folder
+        assert own.pytest_plugins == ("thing.plugin",), folder
+        assert own.name == ("thing" if folder == "b" else "pytest-thing"), folder
+        assert own.directory == tmp_path / folder
+    assert index.own_distribution(tmp_path) is None
+
+
 # --- lock files --------------------------------------------------------------
 
 

@@ -437,6 +437,25 @@ def test_declared_plugin_marker_is_known(tmp_path: Path) -> None:
     assert assert_agrees(tmp_path) == {}  # pytest-asyncio is installed: real pytest knows `asyncio`
 
 
+def test_plugin_declared_in_setup_py_is_known(tmp_path: Path) -> None:
+    """gql and sanic declare their test plugins only in setup.py."""
+    write(
+        tmp_path,
+        {
+            "setup.py": (
+                "from setuptools import setup\n\ntests_require = ['pytest', 'pytest-asyncio>=1']\n\n"
+                "setup(name='x', extras_require={'test': tests_require})\n"
+            ),
+            "pyproject.toml": (
+                '[project]\nname = "x"\ndynamic = ["version", "optional-dependencies"]\n\n'
+                '[tool.pytest.ini_options]\nasyncio_default_fixture_loop_scope = "function"\n'
+            ),
+            "tests/test_async.py": ASYNC_TEST,
+        },
+    )
+    assert assert_agrees(tmp_path) == {}
+
+
 def test_plugin_required_by_a_declared_package_is_known(tmp_path: Path) -> None:
     """pytest-aiohttp requires pytest-asyncio: declaring it installs the plugin that registers `asyncio`."""
     write(

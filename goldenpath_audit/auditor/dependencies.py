@@ -32,6 +32,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from goldenpath_audit.auditor import inputs
+from goldenpath_audit.auditor.setup_py import SetupPy, read_setup_py
 
 __all__ = ["Declaration", "DependencyIndex", "OwnDistribution"]
 
@@ -161,6 +162,7 @@ def _scan_directory(directory: Path) -> dict[str, Declaration]:
     mentions: list[_Mention] = []
     mentions += _pyproject_mentions(directory / "pyproject.toml")
     mentions += _setup_cfg_mentions(directory / "setup.cfg")
+    mentions += _setup_py_mentions(directory / "setup.py")
     mentions += _requirements_mentions(directory)
     pins = _lock_pins(directory)
     grouped: dict[str, list[_Mention]] = {}
@@ -477,6 +479,20 @@ def _setup_cfg_values(path: Path, read: Callable[[configparser.ConfigParser], li
         return None
 
 
+# --- setup.py ------------------------------------------------------------------
+
+
+def _setup_py(path: Path) -> SetupPy | None:
+    text = _read_text(path)
+    return read_setup_py(text) if text is not None else None
+
+
+def _setup_py_mentions(path: Path) -> list[_Mention]:
+    """`install_requires`, `tests_require` and `extras_require` of a setup.py, read from its AST."""
+    declared = _setup_py(path)
+    return _mentions(declared.requirements, path) if declared is not None else []
+
+
 # --- the project's own distribution ---------------------------------------------
 
 
@@ -490,7 +506,7 @@ def _own_distribution(directory: Path) -> OwnDistribution | None:
         tables = [_table(project, "entry-points", "pytest11"), _table(poetry, "plugins", "pytest11")]
         values = [value for table in tables for value in table.values() if isinstance(value, str)]
         return OwnDistribution(canonicalize_name(name.strip()), directory, _entry_modules(values))
-    return _setup_cfg_distribution(directory)
+    return _setup_cfg_distribution(directory) or _setup_py_distribution(directory)
 
 
 def _setup_cfg_distribution(directory: Path) -> OwnDistribution | None:
@@ -506,6 +522,14 @@ def _setup_cfg_distribution(directory: Path) -> OwnDistribution | None:
     name, entries = values
     plugins = [line.partition("=")[2] for line in entries.splitlines() if "=" in line]
     return OwnDistribution(canonicalize_name(name), directory, _entry_modules(plugins))
+
+
+def _setup_py_distribution(directory: Path) -> OwnDistribution | None:
+    declared = _setup_py(directory / "setup.py")
+    if declared is None or not declared.name or not declared.name.strip():
+        return None
+    plugins = [line.partition("=")[2] for line in declared.pytest11 if "=" in line]
+    return OwnDistribution(canonicalize_name(declared.name.strip()), directory, _entry_modules(plugins))
 
 
 def _entry_modules(values: Iterable[str]) -> tuple[str, ...]:

@@ -243,13 +243,20 @@ class UnusedMarker(Rule):
     NEEDS_MARKERS = True
     WHAT_IT_DOES = """
 Flags a line of the `markers` option whose marker no file under the config's rootdir
-uses (as a marker, or by name through `get_closest_marker("X")` / `iter_markers("X")`).
-It is reported only when the whole root was checked, at the line of the config file.
+uses (as a marker, or by name through `get_closest_marker("X")` / `iter_markers("X")`)
+and no `-m` expression in the config's own `addopts` names. It is reported only when the whole root was checked, at the line of the config file.
 """
     WHY = "Dead registrations make `pytest --markers` lie about what the suite can select."
     EXAMPLE = '[tool.pytest.ini_options]\nmarkers = ["legacy_db: tests of the old database"]  # no test uses it\n'
     FIX_SAFETY = "There is no automatic fix: remove the line once you are sure no CI job selects it with `-m`."
-    VALID = (valid("import pytest\n\n@pytest.mark.integration\ndef test_a():\n    pass\n", files={"pyproject.toml": PYPROJECT_STRICT}),)
+    VALID = (
+        valid("import pytest\n\n@pytest.mark.integration\ndef test_a():\n    pass\n", files={"pyproject.toml": PYPROJECT_STRICT}),
+        # The config deselects by it: `-m` in addopts uses the name.
+        valid(
+            "import pytest\n\ndef test_a():\n    pytest.mark\n",
+            files={"pyproject.toml": PYPROJECT_STRICT.replace('"--strict-markers"', "\"--strict-markers -m 'not integration'\"")},
+        ),
+    )
     INVALID = (invalid("import pytest\n\ndef test_a():\n    pytest.mark\n", files={"pyproject.toml": PYPROJECT_STRICT}),)
 
     def finalize(self, run: RunContext) -> Iterable[Finding]:
@@ -264,14 +271,29 @@ It is reported only when the whole root was checked, at the line of the config f
             if config.path is None or not run.project.fully_checked(config.rootdir):
                 continue
             lines = _config_lines(config.path)
+            selected = _selected_in_addopts(config.addopts)
             for marker in config.markers:
-                if marker.name in used.get(config.path, set()):
+                if marker.name in used.get(config.path, set()) or marker.name in selected:
                     continue
                 text = lines[marker.line - 1] if 0 < marker.line <= len(lines) else ""
                 column = text.find(marker.name) + 1 if marker.name in text else 1
                 span = Span(marker.line, column, marker.line, column + len(marker.name))
                 message = f"marker `{marker.name}` is registered here but no test under {_dir(run, config.rootdir)} uses it"
                 yield run.finding_at(self, config.path, span, message)
+
+
+def _selected_in_addopts(addopts: tuple[str, ...]) -> set[str]:
+    """Marker names in the `-m EXPR` expressions of `addopts`: the config itself selects by them."""
+    names: set[str] = set()
+    for index, arg in enumerate(addopts):
+        if arg == "-m" and index + 1 < len(addopts):
+            expression = addopts[index + 1]
+        elif arg.startswith("-m") and not arg.startswith("--"):
+            expression = arg[2:].lstrip("=")
+        else:
+            continue
+        names.update(re.findall(r"[A-Za-z_][\w.:+-]*", expression))
+    return names - {"and", "or", "not"}
 
 
 class MarkOnFixture(Rule):
