@@ -177,17 +177,64 @@ def test_hash_inside_a_name_is_not_a_comment(tmp_path: Path) -> None:
     assert declared(tmp_path, "pkg") is not None
 
 
-@pytest.mark.parametrize("name", ["requirements-dev.txt", "requirements_test.txt", "requirements.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "requirements-dev.txt",
+        "requirements_test.txt",
+        "requirements.txt",
+        "dev-requirements.txt",
+        "dev_requirements.txt",
+        "test-requirements.in",
+        "requirements/test.txt",
+        "requirements/base.in",
+        "requirements.d/ci.txt",
+        "reqs/tests.txt",
+    ],
+)
 def test_requirements_file_names(tmp_path: Path, name: str) -> None:
     write(tmp_path, name, "websockets<14\n")
     found = declared(tmp_path)
     assert found is not None and found.source == tmp_path / name
+    assert spec(found) == SpecifierSet("<14")
 
 
 def test_other_txt_files_are_not_requirements(tmp_path: Path) -> None:
     write(tmp_path, "constraints.txt", "websockets<14\n")
-    write(tmp_path, "dev-requirements.txt", "websockets<14\n")
+    write(tmp_path, "docs/requirements.txt", "websockets<14\n")  # another directory's declaration
+    write(tmp_path, "requirements/nested/deep.txt", "websockets<14\n")  # only the folder's own files
+    write(tmp_path, "notes.txt", "websockets<14\n")
     assert declared(tmp_path) is None
+
+
+def test_tox_deps_are_declarations_without_a_range(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "tox.ini",
+        """
+        [tox]
+        envlist = py311-ws{13,14}
+
+        [testenv]
+        deps =
+            pytest-timeout>=2  # a comment
+            ws13: websockets<14
+            ws14: websockets>=14
+            {[base]deps}
+            -r requirements/ci.txt
+            -e .
+        [testenv:lint]
+        deps = ruff
+        [pytest]
+        addopts = -p no:cacheprovider
+        """,
+    )
+    write(tmp_path, "requirements/ci.txt", "pytest-xdist==3.5\n")
+    for package in ("pytest-timeout", "websockets", "ruff", "pytest-xdist"):
+        assert declared(tmp_path, package) is not None, package
+    # A factor's range holds in one environment only: tox says "installed", not which version.
+    assert spec(declared(tmp_path)) == SpecifierSet("")
+    assert spec(declared(tmp_path, "pytest-xdist")) == SpecifierSet("==3.5")  # the file itself is a requirements file
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,11 @@ __all__ = ["Declaration", "DependencyIndex", "OwnDistribution"]
 # them keeps a stray multi-gigabyte file from stalling the audit.
 _MAX_BYTES = 8_000_000
 _LOCK_FILES = ("uv.lock", "poetry.lock")
-_REQUIREMENTS_GLOB = "requirements*.txt"
+# `requirements.txt`, `requirements-dev.txt`, `dev_requirements.txt`, `test-requirements.in` (pip-tools)...
+_REQUIREMENTS_GLOBS = ("*requirements*.txt", "*requirements*.in")
+# ...and every .txt / .in directly inside these folders (`requirements/test.txt`).
+_REQUIREMENTS_DIRS = ("requirements", "requirements.d", "reqs")
+_TOX_FACTOR = re.compile(r"^[\w.!,-]+:\s*(?=\S)")  # `py38,py39: ` before a tox dependency
 # pip's rule: `#` starts a comment at line start or after whitespace only, so
 # URLs with fragments (`...#egg=name`) survive.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -163,6 +167,7 @@ def _scan_directory(directory: Path) -> dict[str, Declaration]:
     mentions += _pyproject_mentions(directory / "pyproject.toml")
     mentions += _setup_cfg_mentions(directory / "setup.cfg")
     mentions += _setup_py_mentions(directory / "setup.py")
+    mentions += _tox_mentions(directory / "tox.ini")
     mentions += _requirements_mentions(directory)
     pins = _lock_pins(directory)
     grouped: dict[str, list[_Mention]] = {}
@@ -465,7 +470,7 @@ def _requirement_values(parser: configparser.ConfigParser) -> list[str]:
 
 
 def _setup_cfg_values(path: Path, read: Callable[[configparser.ConfigParser], list[str]]) -> list[str] | None:
-    """What `read` takes from a parsed setup.cfg; None when it is missing or malformed."""
+    """What `read` takes from a parsed setup.cfg (or tox.ini); None when it is missing or malformed."""
     text = _read_text(path)
     if text is None:
         return None
@@ -542,21 +547,55 @@ def _entry_modules(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _requirements_mentions(directory: Path) -> list[_Mention]:
-    """Every `requirements*.txt` of the directory, each file read once even when also included."""
+    """Every requirements file of the directory, each file read once even when also included."""
     visited: set[str] = set()
     mentions: list[_Mention] = []
-    for name in sorted(_requirements_files(directory)):
-        mentions += _read_requirements(directory / name, visited)
+    for path in _requirements_files(directory):
+        mentions += _read_requirements(path, visited)
     return mentions
 
 
-def _requirements_files(directory: Path) -> list[str]:
-    """Names matching `requirements*.txt`; an unreadable directory has none."""
+def _requirements_files(directory: Path) -> list[Path]:
+    """Files named like requirements in `directory`, then the .txt/.in files of its requirements folders."""
+    found = [directory / name for name in _names(directory, _REQUIREMENTS_GLOBS)]
+    for folder in _REQUIREMENTS_DIRS:
+        if inputs.is_dir(directory / folder):
+            found += [directory / folder / name for name in _names(directory / folder, ("*.txt", "*.in"))]
+    return found
+
+
+def _names(directory: Path, patterns: tuple[str, ...]) -> list[str]:
+    """Sorted names in `directory` matching any pattern; an unreadable directory has none."""
     try:
         with os.scandir(directory) as entries:
-            return [entry.name for entry in entries if fnmatch.fnmatchcase(entry.name, _REQUIREMENTS_GLOB)]
+            return sorted(e.name for e in entries if any(fnmatch.fnmatchcase(e.name, p) for p in patterns))
     except OSError:
         return []
+
+
+def _tox_mentions(path: Path) -> list[_Mention]:
+    """`deps` of every `[testenv]` / `[testenv:NAME]` section of tox.ini, as presence only.
+
+    A tox matrix pins the same package differently per factor (`ws13: websockets<14`),
+    so its version ranges say nothing about one environment: each mention carries
+    no specifier. `-r` includes are followed like pip's.
+    """
+    values = _setup_cfg_values(
+        path, lambda parser: [parser.get(s, "deps", fallback="") for s in parser.sections() if s.startswith("testenv")]
+    )
+    mentions: list[_Mention] = []
+    visited: set[str] = set()
+    for line in (_COMMENT.sub("", raw).strip() for value in values or () for raw in value.splitlines()):
+        line = _TOX_FACTOR.sub("", line)
+        include = _include_target(line)
+        if include is not None:
+            found = _read_requirements(path.parent / include, visited)
+        elif line and not line.startswith(("-", "{")):
+            found = [m for m in [_mention(line, path)] if m is not None]
+        else:
+            continue
+        mentions += [_Mention(m.package, "", m.package, m.source) for m in found]
+    return mentions
 
 
 def _read_requirements(start: Path, visited: set[str]) -> list[_Mention]:
