@@ -265,6 +265,31 @@ def test_the_handler_of_a_guard_is_not_itself_guarded(audit) -> None:
     assert keys(audit({"tests/test_guard.py": source})) == [("tests/test_guard.py", 4, 12, "GP302")]
 
 
+def test_the_handler_of_a_guard_whose_body_imports_resolve_never_runs(audit) -> None:
+    """scikit-image's compatibility pairs: `except ImportError: from pkg import old as new`."""
+    source = (
+        "try:\n"
+        "    from app.db.session import connect\n"
+        "except ImportError:\n"
+        "    from app.db.session import old_connect as connect\n"
+        "try:\n"
+        "    import requests  # third party: installed or not, we cannot tell, so no claim either way\n"
+        "except ImportError:\n"
+        "    from app.db.session import not_there\n"
+        "try:\n"
+        "    from app.db.session import gone_too\n"
+        "except (ImportError, AttributeError):\n"
+        "    if True:\n"
+        "        from app.db.session import really_gone\n"
+    )
+    assert keys(audit({"tests/test_compat.py": source})) == [("tests/test_compat.py", 13, 36, "GP303")]
+
+
+def test_stubs_are_not_imported(audit) -> None:
+    source = "from app.db.session import StubOnlyName\nimport app.stub_only\n"
+    assert keys(audit({"app/typing_data.pyi": source, "tests/test_ok.py": "import app.db\n"})) == []
+
+
 def test_contextlib_suppress_of_import_errors_is_a_guard(audit) -> None:
     source = (
         "import contextlib\n"

@@ -150,24 +150,49 @@ def test_package_beats_module_in_the_same_directory(tmp_path: Path) -> None:
     assert "P" in names(ModuleIndex([tmp_path]), "x")
 
 
-def test_stub_alone_is_not_a_module_and_extensions_are(tmp_path: Path) -> None:
+def test_top_level_stub_alone_is_not_a_module_and_extensions_are(tmp_path: Path) -> None:
     write(
         tmp_path,
         {
             "stubbed.pyi": "X: int\n",
+            "cythonized.pyx": "def f(): pass\n",
             "pkg/__init__.py": "",
             "pkg/fast.cpython-311-x86_64-linux-gnu.so": b"\x7fELF",
             "pkg/win.pyd": b"MZ",
-            "pkg/typed.pyi": "",
         },
     )
     index = ModuleIndex([tmp_path])
     assert index.find("stubbed") is None and not index.is_first_party("stubbed")
+    assert index.find("cythonized") is None
     fast = index.find("pkg.fast")
     assert fast is not None and fast.open_namespace and fast.path is not None and fast.path.suffix == ".so"
     assert index.find("pkg.win") is not None and index.find("pkg.win").open_namespace  # type: ignore[union-attr]
-    assert index.find("pkg.typed") is None
-    assert {"fast", "win"} <= names(index, "pkg") and "typed" not in names(index, "pkg")
+    assert {"fast", "win"} <= names(index, "pkg")
+
+
+def test_submodules_the_build_compiles_exist_with_any_name(tmp_path: Path) -> None:
+    """pandas, numpy, aiokafka: `lib.pyx` (Cython) or `_ujson.pyi` (C) beside no `.so` in a checkout."""
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/_libs/__init__.py": "from pkg._libs import lib\n",
+            "pkg/_libs/lib.pyx": "def no_default(): pass\n",
+            "pkg/_libs/lib.pyi": "def no_default() -> None: ...\n",
+            "pkg/_libs/_ujson.pyi": "def dumps(x: object) -> str: ...\n",
+            "pkg/_libs/pure.py": "A = 1\n",
+            "pkg/_libs/pure.pyx": "",
+            "pkg/_libs/helpers.pxd": "",
+        },
+    )
+    index = ModuleIndex([tmp_path])
+    for module in ("pkg._libs.lib", "pkg._libs._ujson"):
+        info = index.find(module)
+        assert info is not None and info.open_namespace and info.has_name("anything"), module
+    pure = index.find("pkg._libs.pure")
+    assert pure is not None and pure.path == tmp_path / "pkg/_libs/pure.py" and not pure.has_name("B")
+    assert index.find("pkg._libs.helpers") is None  # a .pxd declares, it is not a module
+    assert {"lib", "_ujson", "pure"} <= names(index, "pkg._libs")
 
 
 def test_namespace_directory_named_like_an_installed_or_stdlib_package_is_not_first_party(tmp_path: Path) -> None:
@@ -180,6 +205,49 @@ def test_namespace_directory_named_like_an_installed_or_stdlib_package_is_not_fi
     assert index.is_first_party("logging")  # a regular module on a prepended path does shadow the stdlib
     assert index.is_first_party("mine.x")
     assert not index.is_first_party("sys")
+
+
+def test_a_folder_without_modules_is_not_a_namespace_package(tmp_path: Path) -> None:
+    """A `tests/yaml/` of fixtures does not shadow PyYAML; a folder with modules deep down still counts."""
+    write(
+        tmp_path,
+        {
+            "yaml/case.yaml": "a: 1\n",
+            "yaml/nested/more.yaml": "",
+            "attr/x.txt": "",
+            "ns/deep/er/mod.py": "X = 1\n",
+            "built/deep/fast.cpython-311-x86_64-linux-gnu.so": b"\x7fELF",
+        },
+    )
+    index = ModuleIndex([tmp_path])
+    assert index.find("yaml") is None and not index.is_first_party("yaml")
+    assert not index.is_first_party("attr")
+    assert index.is_first_party("ns") and index.find("ns.deep.er.mod") is not None
+    assert index.is_first_party("built")
+
+
+def test_submodules_a_build_file_declares_exist_with_any_name(tmp_path: Path) -> None:
+    """numpy, pandas (meson) and aiohttp (setuptools) build modules an unbuilt checkout lacks."""
+    write(
+        tmp_path,
+        {
+            "meson.build": "py.install_sources('_version_meson.py', subdir: 'pkg')\n",
+            "setup.py": "Extension('pkg.speedups', ['pkg/speedups.c'])\n",
+            "pkg/__init__.py": "",
+            "pkg/core/__init__.py": "",
+            "pkg/core/meson.build": (
+                "py.extension_module('_umath',\n  ['src/umath.c'])\n"
+                "ext = {\n    'parser': {'sources': ['src/io.c']},\n}\n"
+            ),
+        },
+    )
+    index = ModuleIndex([tmp_path])
+    for module in ("pkg.core._umath", "pkg.core.parser", "pkg._version_meson", "pkg.speedups"):
+        info = index.find(module)
+        assert info is not None and info.open_namespace, module
+    assert index.find("pkg.core.other") is None
+    assert index.find("pkg.src") is None  # a quoted path fragment is not a module name
+    assert index.find("pkg.core.speedups") is None  # setup.py names the dotted module, not a bare tail
 
 
 # -- pytest's prepend-mode basedir ------------------------------------------------------------
@@ -244,6 +312,23 @@ def test_relative_imports(package_tree: Path) -> None:
     assert index.resolve_relative(core, None, 3) == "app"
     assert index.resolve_relative(core, "models", 4) is None  # escapes the top-level package
     assert index.resolve_relative(core, "absolute.name", 0) == "absolute.name"
+
+
+def test_relative_import_in_a_package_inside_a_same_named_folder(tmp_path: Path) -> None:
+    """numpy's benchmarks/benchmarks/: pytest imports the inner package from its basedir, as `benchmarks`."""
+    write(
+        tmp_path,
+        {
+            "benchmarks/benchmarks/__init__.py": "",
+            "benchmarks/benchmarks/common.py": "class Benchmark: ...\n",
+            "benchmarks/benchmarks/bench_app.py": "from .common import Benchmark\n",
+        },
+    )
+    index = ModuleIndex.for_project(tmp_path)
+    bench = tmp_path / "benchmarks/benchmarks/bench_app.py"
+    assert index.resolve_relative(bench, "common", 1) == "benchmarks.common"
+    info = index.find("benchmarks.common", importer=bench)
+    assert info is not None and "Benchmark" in info.definitions
 
 
 def test_relative_import_in_package_init(package_tree: Path) -> None:
@@ -461,12 +546,35 @@ def test_submodules_are_package_names(tmp_path: Path) -> None:
         "globals().update(made=1)\n",
         "import sys\nsys.modules[__name__] = object()\n",
         "if cond:\n    from other import *\n",
+        "import sys\nsys.modules[__name__].__getattr__ = lambda name: None\n",  # trio's deprecations
+        "import sys\nsys.modules[__name__].__class__ = type\n",
+        "import sys\nsetattr(sys.modules[__name__], 'Bar', 1)\n",
+        "def _add(n):\n    from pkg import mod\n    setattr(mod, n, 1)\n",  # numpy.dtypes
+        "import pkg.mod as me\nsetattr(me, 'X', 1)\n",
+        "from pkg import _deprecate\n_deprecate.deprecate_attributes(__name__, {'Old': 1})\n",
+        "from . import local\nold, new = local.recreate_module(__name__, by_module={})\n",  # celery
+        "import lazy_loader as lazy\n__getattr__, __dir__, __all__ = lazy.attach(__name__, ['a'])\n",
     ],
 )
 def test_open_namespace(tmp_path: Path, source: str) -> None:
-    write(tmp_path, {"mod.py": source})
-    info = ModuleIndex([tmp_path]).find("mod")
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/mod.py": source})
+    info = ModuleIndex([tmp_path]).find("pkg.mod")
     assert info is not None and info.open_namespace and info.has_name("anything")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import logging\nlogger = logging.getLogger(__name__)\n",  # `__name__` handed to something else
+        "class C:\n    pass\nsetattr(C, 'x', 1)\n",  # setattr on an object that is not the module
+        "import sys\nname = sys.modules[__name__].__name__\n",  # reading is not writing
+        "from pkg import other\nsetattr(other, 'x', 1)\n",  # another module's namespace
+    ],
+)
+def test_closed_namespace(tmp_path: Path, source: str) -> None:
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/other.py": "", "pkg/mod.py": source})
+    info = ModuleIndex([tmp_path]).find("pkg.mod")
+    assert info is not None and not info.open_namespace and not info.has_name("anything")
 
 
 @pytest.mark.parametrize(

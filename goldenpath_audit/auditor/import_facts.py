@@ -10,7 +10,7 @@ block (a deliberate fallback), or under `if TYPE_CHECKING:` (never executed).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from goldenpath_audit.auditor.findings import compact_pickle
 from goldenpath_audit.auditor.names import catches_import_error
@@ -39,6 +39,10 @@ class ImportFact:
     scope: str  # "module" | "function" | "class"
     guarded: bool  # inside `try:` with an ImportError-catching handler
     type_checking: bool  # under `if TYPE_CHECKING:`
+    guard_line: int = 0  # that `try:` statement's line (the innermost), when guarded by one
+    # In the ImportError handler of the `try:` on this line: the alternative that runs only where
+    # an import of its body fails (`except ImportError: from pkg import old as new`).
+    fallback_for: int = 0
 
 
 @compact_pickle
@@ -54,7 +58,7 @@ class Definition:
 
 def collect_imports(tree: ast.Module, source: SourceFile) -> tuple[list[ImportFact], list[Definition]]:
     imports: list[ImportFact] = []
-    _walk(tree.body, source, imports, scope="module", guarded=False, type_checking=False)
+    _walk(tree.body, source, imports, _Where())
     definitions = [
         Definition(node.name, "class" if isinstance(node, ast.ClassDef) else "function", node.lineno, node.col_offset + 1)
         for node in tree.body
@@ -63,41 +67,53 @@ def collect_imports(tree: ast.Module, source: SourceFile) -> tuple[list[ImportFa
     return imports, definitions
 
 
-def _walk(
-    body: list[ast.stmt], source: SourceFile, out: list[ImportFact], *, scope: str, guarded: bool, type_checking: bool
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """The context of the statements being walked, as recorded on each import."""
+
+    scope: str = "module"
+    guarded: bool = False
+    type_checking: bool = False
+    guard_line: int = 0
+    fallback_for: int = 0
+
+
+def _walk(body: list[ast.stmt], source: SourceFile, out: list[ImportFact], where: _Where) -> None:
     for node in body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            out.append(_fact(node, source, scope, guarded, type_checking))
+            out.append(_fact(node, source, where))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            _walk(node.body, source, out, scope="function", guarded=False, type_checking=type_checking)
+            # A function body runs later, outside any guard around its definition.
+            _walk(node.body, source, out, _Where("function", type_checking=where.type_checking))
         elif isinstance(node, ast.ClassDef):
-            _walk(node.body, source, out, scope="class", guarded=guarded, type_checking=type_checking)
+            _walk(node.body, source, out, replace(where, scope="class"))
         elif isinstance(node, (ast.Try, ast.TryStar)):
             fallback = any(catches_import_error(handler) for handler in node.handlers)
-            _walk(node.body, source, out, scope=scope, guarded=guarded or fallback, type_checking=type_checking)
+            guarded = replace(where, guarded=True, guard_line=node.lineno) if fallback else where
+            _walk(node.body, source, out, guarded)
             for handler in node.handlers:
-                _walk(handler.body, source, out, scope=scope, guarded=guarded, type_checking=type_checking)
+                alternative = replace(where, fallback_for=node.lineno) if catches_import_error(handler) else where
+                _walk(handler.body, source, out, alternative)
             for block in (node.orelse, node.finalbody):
-                _walk(block, source, out, scope=scope, guarded=guarded, type_checking=type_checking)
+                _walk(block, source, out, where)
         elif isinstance(node, ast.If):
             negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
             test = node.test.operand if negated else node.test  # type: ignore[attr-defined]
             checking = _is_type_checking(test)
-            body_checking = type_checking or (checking and not negated)
-            else_checking = type_checking or (checking and negated)  # `if not TYPE_CHECKING: ... else: <typing only>`
-            _walk(node.body, source, out, scope=scope, guarded=guarded, type_checking=body_checking)
-            _walk(node.orelse, source, out, scope=scope, guarded=guarded, type_checking=else_checking)
+            body_checking = where.type_checking or (checking and not negated)
+            else_checking = where.type_checking or (checking and negated)  # `if not TYPE_CHECKING: ... else: <typing only>`
+            _walk(node.body, source, out, replace(where, type_checking=body_checking))
+            _walk(node.orelse, source, out, replace(where, type_checking=else_checking))
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             # `with contextlib.suppress(ImportError):` is a fallback like `try/except ImportError`.
             suppressed = any(_suppresses_import_error(item.context_expr) for item in node.items)
-            _walk(node.body, source, out, scope=scope, guarded=guarded or suppressed, type_checking=type_checking)
+            _walk(node.body, source, out, replace(where, guarded=True) if suppressed else where)
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             for block in (node.body, node.orelse):
-                _walk(block, source, out, scope=scope, guarded=guarded, type_checking=type_checking)
+                _walk(block, source, out, where)
         elif isinstance(node, ast.Match):
             for case in node.cases:
-                _walk(case.body, source, out, scope=scope, guarded=guarded, type_checking=type_checking)
+                _walk(case.body, source, out, where)
 
 
 def _suppresses_import_error(expr: ast.expr) -> bool:
@@ -117,7 +133,7 @@ def _is_type_checking(test: ast.expr) -> bool:
     return name == "TYPE_CHECKING"
 
 
-def _fact(node: ast.Import | ast.ImportFrom, source: SourceFile, scope: str, guarded: bool, type_checking: bool) -> ImportFact:
+def _fact(node: ast.Import | ast.ImportFrom, source: SourceFile, where: _Where) -> ImportFact:
     names = tuple(
         ImportedName(
             alias.name,
@@ -136,7 +152,9 @@ def _fact(node: ast.Import | ast.ImportFrom, source: SourceFile, scope: str, gua
         module=(node.module or "") if is_from else "",
         level=node.level if is_from else 0,
         names=names,
-        scope=scope,
-        guarded=guarded,
-        type_checking=type_checking,
+        scope=where.scope,
+        guarded=where.guarded,
+        type_checking=where.type_checking,
+        guard_line=where.guard_line,
+        fallback_for=where.fallback_for,
     )

@@ -14,7 +14,10 @@ Lookup mirrors CPython's `PathFinder`/`FileFinder` over a list of search roots
   portion (PEP 420). The first regular package or module in root order wins;
   only when there is none do the namespace portions of every root merge;
 * a submodule is looked up the same way in its parent package's directories;
-* a `.pyi` stub alone is not a module;
+* inside a package, a Cython `name.pyx`, or a `name.pyi` stub with no
+  `name.py`, is a module the build compiles (an unbuilt checkout has no `.so`
+  yet): it exists, and any name may exist in it. A top-level stub alone is
+  not a module (a stubs folder on the path must not shadow the real package);
 * a test file is imported by pytest's default "prepend" mode with its *basedir*
   (the first ancestor directory without an `__init__.py`) on `sys.path`, so
   lookups on behalf of an `importer` search that basedir too, after the roots.
@@ -24,10 +27,12 @@ it, a file is parsed when someone first asks what it defines. Only
 `defining_modules` scans the whole tree, and it parses only files whose bytes
 contain the wanted name.
 
-A file that cannot be read, decoded or parsed, a compiled extension, and a
-module whose namespace is dynamic (a star import, a module-level `__getattr__`,
-writes through `globals()` or into `sys.modules`) is `open_namespace`: any name
-may exist there, so callers must never report a name as missing from it.
+A file that cannot be read, decoded or parsed, a compiled extension (built or
+declared by a build file), and a module whose namespace is dynamic (a star
+import, a module-level `__getattr__`, writes through `globals()`, `setattr` or
+into `sys.modules`, a patcher handed `__name__`) is `open_namespace`: any name
+may exist there, so callers must never report a name as missing from it. A
+top-level folder with no module under it is data, not a namespace package.
 """
 
 from __future__ import annotations
@@ -71,6 +76,11 @@ _MODULE_ATTRIBUTES = frozenset(
     {"__name__", "__doc__", "__file__", "__loader__", "__package__", "__spec__", "__builtins__", "__cached__", "__dict__"}
 )
 _EXTENSION_SUFFIXES = (".so", ".pyd")
+#: Directories searched for a module before a top-level namespace package counts as data only.
+_CODE_SEARCH_DIRECTORIES = 200
+#: A module the build compiles (Cython's `x.pyx`), or a stub whose module is compiled from C
+#: (`x.pyi` beside no `x.py`): an unbuilt checkout has no `.so` yet, but the module will exist.
+_BUILT_FROM = ("pyx", "pyi")
 
 
 @dataclass(frozen=True)
@@ -111,11 +121,11 @@ class _Parsed:
 _UNKNOWN = _Parsed(frozenset(), frozenset(), (), True, True, {})
 
 
-def _parse(raw: bytes, path: Path) -> ast.Module | None:
+def _parse(raw: bytes, path: Path) -> tuple[ast.Module, str] | None:
     """Decode (PEP 263) and parse one file; None when it is not valid Python. Never executes anything."""
     try:
         source = SourceFile.from_bytes(str(path), raw)
-        return ast.parse(source.text, filename=str(path))
+        return ast.parse(source.text, filename=str(path)), source.text
     except (SourceDecodeError, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
 
@@ -126,11 +136,12 @@ def _analyse_file(path: Path) -> tuple[_Parsed, str | None]:
     if raw is None:
         return _UNKNOWN, None
     digest = hashlib.sha256(raw).hexdigest()
-    tree = _parse(raw, path)
-    if tree is None:
+    parsed = _parse(raw, path)
+    if parsed is None:
         return _UNKNOWN, digest
     try:
-        return _Binder().run(tree), digest
+        own = path.parent.name if path.stem == "__init__" else path.stem
+        return _Binder(own).run(*parsed), digest
     except (RecursionError, MemoryError):
         return _UNKNOWN, digest
 
@@ -156,7 +167,8 @@ def _read(path: Path | str) -> bytes | None:
 class _Binder:
     """Names a module binds at top level, following every compound statement but no nested scope."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_name: str = "") -> None:
+        self.own_name = own_name  # the module's last name part: `from pkg import dtypes` inside dtypes.py
         self.defined: set[str] = set()
         self.location: dict[str, int] = {}  # definitions (non-import bindings) -> first line
         self.open_namespace = False
@@ -166,10 +178,13 @@ class _Binder:
         self.exports_seen = False
         self._fallback_names: list[frozenset[str]] = []  # names the enclosing `try` bodies import
 
-    def run(self, tree: ast.Module) -> _Parsed:
+    def run(self, tree: ast.Module, text: str | None = None) -> _Parsed:
+        """`text`, when given, lets whole-tree passes be skipped for files without their keywords."""
         self._statements(tree.body)
-        self._global_declarations(tree)
-        self._dynamic_writes(tree)
+        if text is None or "global" in text:
+            self._global_declarations(tree)
+        if text is None or any(word in text for word in _DYNAMIC_WORDS):
+            self._dynamic_writes(tree)
         exports = tuple(self.exports) if self.exports_seen and self.exports_known else ()
         self.defined.update(self.exports)
         return _Parsed(
@@ -360,8 +375,25 @@ class _Binder:
                     self.bind(name, line, imported=imported)
 
     def _dynamic_writes(self, tree: ast.Module) -> None:
-        """`globals()[k] = v`, `globals().update(...)`, `sys.modules[...] = ...` anywhere make the namespace open."""
+        """Writes that make the namespace open, anywhere in the module.
+
+        `globals()[k] = v`, `globals().update(...)`, `sys.modules[...] = ...`,
+        `sys.modules[__name__].__getattr__ = f`, `setattr(sys.modules[...], k, v)`,
+        `setattr(<this module, imported>, k, v)` (numpy.dtypes), and a top-level
+        call handing `__name__` to a module patcher (celery's
+        `recreate_module(__name__, ...)`, trio's `deprecate_attributes(__name__, ...)`).
+        """
+        own_aliases = set(_own_aliases(tree, self.own_name))
+        for statement in tree.body:
+            if isinstance(statement, (ast.Expr, ast.Assign)) and _patches_own_module(statement.value):
+                self.open_namespace = True
         for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and _is_sys_modules_item(node.value):
+                self.open_namespace = True  # `sys.modules[name].__getattr__ = ...` / `.__class__ = ...`
+            elif _is_call_of(node, "setattr") and node.args:  # type: ignore[attr-defined]
+                target = node.args[0]  # type: ignore[attr-defined]
+                if _is_sys_modules_item(target) or (isinstance(target, ast.Name) and target.id in own_aliases):
+                    self.open_namespace = True
             if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
                 if _is_call_of(node.value, "globals"):
                     self.open_namespace = True
@@ -376,6 +408,40 @@ class _Binder:
                 self.dynamic_path = True
             if isinstance(node, ast.Attribute) and _is_name(node.value, "__path__"):
                 self.dynamic_path = True  # `__path__.append(...)`
+
+
+def _own_aliases(tree: ast.Module, own_name: str) -> Iterator[str]:
+    """Names this module binds to itself: `from numpy import dtypes` (as X) inside dtypes.py."""
+    if not own_name:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == own_name:
+                    yield alias.asname or alias.name
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name.rpartition(".")[2] == own_name:
+                    yield alias.asname
+
+
+def _patches_own_module(value: ast.expr) -> bool:
+    """`recreate_module(__name__, ...)`, `lazy.attach(__name__, ...)`: a patcher named for what it does."""
+    if not isinstance(value, ast.Call) or not any(_is_name(argument, "__name__") for argument in value.args):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return any(word in name.lower() for word in _PATCHER_WORDS)
+
+
+#: A file that has none of these cannot write its namespace dynamically (see `_dynamic_writes`).
+_DYNAMIC_WORDS = ("globals", "vars", "modules", "setattr", "__name__", "extend_path", "__path__")
+#: Words in the name of a function that rewrites the module it is given (`__name__`).
+_PATCHER_WORDS = ("module", "deprecat", "lazy", "attach", "getattr")
+
+
+def _is_sys_modules_item(node: ast.AST) -> bool:
+    return isinstance(node, ast.Subscript) and _is_sys_modules(node.value)
 
 
 def _own_scope(scope: ast.AST) -> Iterator[ast.AST]:
@@ -478,6 +544,9 @@ def _module_stem(filename: str) -> tuple[str, str] | None:
         return filename.split(".", 1)[0], "extension"
     if filename.endswith(".pyc"):
         return filename[:-4], "unknown"
+    stem, dot, suffix = filename.rpartition(".")
+    if dot and suffix in _BUILT_FROM:
+        return stem, "unknown"
     return None
 
 
@@ -505,6 +574,7 @@ class ModuleIndex:
         self._infos: dict[tuple[str, Path | None, tuple[Path, ...]], ModuleInfo] = {}
         self._basedirs: dict[Path, Path] = {}
         self._importer_roots: dict[Path, tuple[Path, ...]] = {}
+        self._build_texts: dict[Path, str] = {}  # meson.build / setup.py / pyproject.toml declaring built modules
         self._scan: tuple[list[str], list[str]] | None = None
         self._raw: dict[str, bytes] = {}
         self._raw_size = 0
@@ -660,7 +730,7 @@ class ModuleIndex:
         if level <= 0:
             return module or None
         importer = _norm(importer)
-        name = self.module_name_of(importer) or self._basedir_name(importer)
+        name = self._importer_name(importer)
         if name is None:
             return None
         package = name if importer.name == "__init__.py" else name.rpartition(".")[0]
@@ -682,10 +752,29 @@ class ModuleIndex:
                 candidates.append((len(root.parts), name))
         candidates.sort(key=lambda item: -item[0])
         for _depth, name in candidates:
-            spec = self._spec(name, self.roots)
-            if spec is not None and spec.origin is not None and _same_file(spec.origin, path):
+            if self._finds(name, self.roots, path):
                 return name
         return candidates[0][1] if candidates else None
+
+    def _importer_name(self, importer: Path) -> str | None:
+        """The name `importer` is imported under: from a root when that name finds it, else from its basedir.
+
+        `benchmarks/benchmarks/bench.py` (the outer folder without `__init__.py`)
+        is `benchmarks.bench`, as pytest imports it from its basedir, not
+        `benchmarks.benchmarks.bench`, which names nothing.
+        """
+        name = self.module_name_of(importer)
+        roots = self._roots_for(importer)
+        if name is not None and self._finds(name, roots, importer):
+            return name
+        from_basedir = self._basedir_name(importer)
+        if from_basedir is not None and self._finds(from_basedir, roots, importer):
+            return from_basedir
+        return name or from_basedir
+
+    def _finds(self, name: str, roots: tuple[Path, ...], path: Path) -> bool:
+        spec = self._spec(name, roots)
+        return spec is not None and spec.origin is not None and _same_file(spec.origin, path)
 
     def basedir(self, path: Path) -> Path:
         """pytest's "prepend" basedir of a file: the first ancestor directory without an `__init__.py`."""
@@ -764,10 +853,10 @@ class ModuleIndex:
             if parent_name:
                 parent = self._spec(parent_name, roots)
                 if parent is not None and parent.is_package:
-                    spec = self._find_in(module, tail, parent.locations)
+                    spec = self._find_in(module, tail, parent.locations) or self._built(module, parent.locations)
             else:
                 spec = self._find_in(module, tail, roots)
-                if spec is not None and spec.origin is None and self._shadowed(module):
+                if spec is not None and spec.origin is None and (self._shadowed(module) or not self._holds_code(spec)):
                     spec = None
         self._specs[key] = spec
         return spec
@@ -777,6 +866,54 @@ class ModuleIndex:
         if top in sys.builtin_module_names or top in sys.stdlib_module_names or top in self._installed:
             return True
         return FrozenImporter.find_spec(top) is not None  # looks the name up, imports nothing
+
+    def _built(self, module: str, locations: tuple[Path, ...]) -> _Spec | None:
+        """A submodule a build file declares, which an unbuilt checkout lacks: an open, unknown module.
+
+        Meson names it in the package directory's `meson.build`
+        (`py.extension_module('_multiarray_umath', ...)`, `'pandas_parser': {...}`)
+        or installs a generated `'_version_meson.py'` from an ancestor's;
+        setuptools names `Extension("pkg.mod", ...)` in `setup.py` (or
+        `ext-modules` in `pyproject.toml`) at an ancestor.
+        """
+        tail = module.rpartition(".")[2]
+        for location in locations:
+            quoted_tail = (f"'{tail}'", f'"{tail}"')
+            quoted_file = (f"'{tail}.py'", f'"{tail}.py"')
+            dotted = (f"'{module}'", f'"{module}"')
+            for depth, directory in enumerate((location, *location.parents)):
+                if not any(directory == root or root in directory.parents for root in self.roots):
+                    break
+                files = self._listing(directory).files
+                for name, wanted in (
+                    ("meson.build", quoted_file + (quoted_tail if depth == 0 else ())),
+                    ("setup.py", dotted),
+                    ("pyproject.toml", dotted),
+                ):
+                    if name in files and any(text in self._build_text(directory / name) for text in wanted):
+                        return _Spec(module, directory / name, (), "unknown")
+        return None
+
+    def _build_text(self, path: Path) -> str:
+        text = self._build_texts.get(path)
+        if text is None:
+            raw = _read(path)
+            text = self._build_texts[path] = raw.decode("utf-8", "replace") if raw is not None else ""
+        return text
+
+    def _holds_code(self, spec: _Spec) -> bool:
+        """Whether a namespace package has any module under it: a data folder (`tests/yaml/*.yaml`) is
+        importable, but nobody means it, and the installed package of that name (PyYAML) beats it."""
+        pending = list(spec.locations)
+        for _ in range(_CODE_SEARCH_DIRECTORIES):
+            if not pending:
+                return False
+            directory = pending.pop()
+            listing = self._listing(directory)
+            if any(_module_stem(name) is not None for name in listing.files):
+                return True
+            pending += [directory / name for name in listing.dirs if name.isidentifier()]
+        return True  # too big to search: assume code, as before
 
     def _find_in(self, module: str, tail: str, locations: Iterable[Path]) -> _Spec | None:
         portions: list[Path] = []
@@ -789,7 +926,7 @@ class ModuleIndex:
                 init = _init_file(inner)
                 if init is not None:
                     return _Spec(module, package_dir / init[0], (package_dir,), init[1])
-            module_file = _module_file(listing, tail)
+            module_file = _module_file(listing, tail, submodule="." in module)
             if module_file is not None:
                 return _Spec(module, location / module_file[0], (), module_file[1])
             if is_dir:
@@ -971,7 +1108,8 @@ def _init_file(listing: _Listing) -> tuple[str, str] | None:
     return None
 
 
-def _module_file(listing: _Listing, tail: str) -> tuple[str, str] | None:
+def _module_file(listing: _Listing, tail: str, *, submodule: bool) -> tuple[str, str] | None:
+    """The file FileFinder would load for `tail` here; a package's submodule may also be built from source."""
     prefix = tail + "."
     for filename in listing.extensions:
         if filename.startswith(prefix):
@@ -982,6 +1120,9 @@ def _module_file(listing: _Listing, tail: str) -> tuple[str, str] | None:
         return prefix + "py", "source"
     if prefix + "pyc" in listing.files:
         return prefix + "pyc", "unknown"
+    for suffix in _BUILT_FROM if submodule else ():
+        if prefix + suffix in listing.files:
+            return prefix + suffix, "unknown"
     return None
 
 

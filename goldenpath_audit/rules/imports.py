@@ -189,13 +189,30 @@ def _registry_covers(ctx: FileContext, item: ResolvedImport) -> bool:
 
 
 def _checked_imports(ctx: FileContext) -> Iterator[ResolvedImport]:
-    """Imports whose failure would be real: not fallbacks, not TYPE_CHECKING, first-party."""
+    """Imports whose failure would be real: not fallbacks, not TYPE_CHECKING, not in a stub, first-party."""
+    if ctx.path.suffix == ".pyi":
+        return  # stubs are read by type checkers, which resolve them against other stubs; never imported
     index = ctx.project.module_index
-    for item in resolved_imports(ctx):
+    items = [item for item in resolved_imports(ctx) if index.is_first_party(item.module, importer=ctx.path)]
+    failing_guards = {item.fact.guard_line for item in items if item.fact.guard_line and _fails(ctx, item)}
+    for item in items:
         if item.fact.guarded or item.fact.type_checking or _registry_covers(ctx, item):
             continue
-        if index.is_first_party(item.module, importer=ctx.path):
-            yield item
+        if item.fact.fallback_for and item.fact.fallback_for not in failing_guards:
+            continue  # `except ImportError:` runs only where the `try` body's import fails, and none does here
+        yield item
+
+
+def _fails(ctx: FileContext, item: ResolvedImport) -> bool:
+    """Whether this first-party import certainly fails: its module is missing, or lacks the name."""
+    index = ctx.project.module_index
+    info = index.find(item.module, importer=ctx.path)
+    if info is None:
+        return True
+    name = item.imported.name
+    if not item.fact.is_from or name == "*" or info.has_name(name) or name in info.exports:
+        return False
+    return not index.has_submodule(item.module, name, importer=ctx.path)
 
 
 class UnresolvedModule(Rule):
@@ -210,10 +227,13 @@ class UnresolvedModule(Rule):
 Flags `import M` and `from M import ...` where M's top-level package lives in the project
 (flat layout, `src/` layout, namespace packages, pytest's `rootdir` and `pythonpath`, and
 the test file's own directory as pytest's default import mode adds it) but M itself does
-not exist. Imports of other packages are never judged. An import inside `try:` whose
+not exist. Imports of other packages are never judged. A module the build makes exists
+(a Cython `.pyx` or a stub-only `.pyi` inside a package, a name in the package's
+`meson.build`, `Extension("pkg.x", ...)` in `setup.py`). An import inside `try:` whose
 handlers catch `ImportError` (or a broader exception), inside `with
 contextlib.suppress(ImportError):`, or under `if TYPE_CHECKING:`, is a deliberate fallback
-and is not reported.
+and is not reported; one in such a handler only when the `try` body's first-party import
+certainly fails. Imports in `.pyi` stubs are never judged.
 """
     WHY = "pytest fails to collect the module with `ModuleNotFoundError`, and every test in it is lost."
     EXAMPLE = "from app.db.clickhouse_client import ClickHouseClient  # the module was deleted\n"
@@ -313,10 +333,7 @@ test meant. With several candidates there is no fix and the message lists them.
             name = item.imported.name
             if not item.fact.is_from or name == "*":
                 continue
-            info = index.find(item.module, importer=ctx.path)
-            if info is None or info.open_namespace:
-                continue
-            if name in info.defined or name in info.exports or index.has_submodule(item.module, name, importer=ctx.path):
+            if index.find(item.module, importer=ctx.path) is None or not _fails(ctx, item):
                 continue
             candidates = [module for module in index.defining_modules(name) if module != item.module]
             message = f"`{name}` is not defined in `{item.module}`"
