@@ -108,6 +108,39 @@ def test_newer_grammar_is_named(root: Path, source: str, line: int, column: int,
     )
 
 
+@OLD_PYTHON
+@pytest.mark.parametrize(
+    ("metadata", "where"),
+    [
+        ({"pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.12"\n'}, "pyproject.toml"),
+        ({"setup.cfg": "[options]\npython_requires = >=3.12\n"}, "setup.cfg"),
+        ({"setup.py": "setup(name='x', python_requires='>=3.12')\n"}, "setup.py"),
+    ],
+    ids=["pyproject", "setup.cfg", "setup.py"],
+)
+def test_newer_grammar_in_a_project_that_requires_that_python_is_not_a_finding(
+    root: Path, metadata: dict[str, str], where: str
+) -> None:
+    """numpy requires 3.12 and uses PEP 695 syntax: under 3.11 that is our limit, not its syntax error."""
+    result = check(root, {**metadata, "test_new.py": "extra_headers = 1\ntype Headers = dict[str, str]\n"})
+    assert locations(result) == [OK]
+    assert [(e.path, e.message) for e in result.errors] == [
+        (
+            "test_new.py",
+            f"written for a newer Python than {'.'.join(map(str, sys.version_info[:3]))}, as the project allows "
+            f"(>=3.12 in {where}): run goldenpath-audit with Python >=3.12 to check it",
+        )
+    ]
+
+
+@OLD_PYTHON
+def test_newer_grammar_in_a_project_that_supports_the_running_python_is_gp001(root: Path) -> None:
+    files = {"pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.9"\n'}
+    result = check(root, {**files, "test_new.py": "extra_headers = 1\ntype Headers = dict[str, str]\n"})
+    assert locations(result) == [("test_new.py", 2, 6, "GP001"), OK]
+    assert result.errors == []
+
+
 def test_a_real_error_in_new_syntax_is_a_plain_syntax_error(root: Path) -> None:
     result = check(root, {"test_new.py": "extra_headers = f'{'nested'}'\ndef f(:\n"})
     (finding,) = [f for f in result.findings if f.code == "GP001"]

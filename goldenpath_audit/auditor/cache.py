@@ -54,6 +54,7 @@ class CachedSyntaxProblem:
     line: int
     column: int
     message: str
+    newer_grammar: bool = False
 
 
 @dataclass(frozen=True, slots=True)

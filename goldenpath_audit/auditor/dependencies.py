@@ -20,6 +20,7 @@ import fnmatch
 import os
 import re
 import stat
+import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from packaging.version import InvalidVersion, Version
 from goldenpath_audit.auditor import inputs
 from goldenpath_audit.auditor.setup_py import SetupPy, read_setup_py
 
-__all__ = ["Declaration", "DependencyIndex", "OwnDistribution"]
+__all__ = ["Declaration", "DependencyIndex", "OwnDistribution", "PythonRequirement"]
 
 # Larger files are not dependency declarations anyone writes by hand; refusing
 # them keeps a stray multi-gigabyte file from stalling the audit.
@@ -78,6 +79,25 @@ class OwnDistribution:
 
 
 @dataclass(frozen=True)
+class PythonRequirement:
+    """The Python versions a project supports (`requires-python`, `python_requires`)."""
+
+    text: str  # as written, e.g. ">=3.12"
+    source: Path
+
+    @property
+    def running(self) -> str:
+        return ".".join(str(part) for part in sys.version_info[:3])
+
+    def admits_running(self) -> bool:
+        """Whether the Python running this tool is one the project supports; an invalid text admits it."""
+        try:
+            return SpecifierSet(self.text).contains(self.running, prereleases=True)
+        except InvalidSpecifier:
+            return True
+
+
+@dataclass(frozen=True)
 class _Mention:
     """One place a package is named, before a directory's mentions are combined."""
 
@@ -101,6 +121,7 @@ class DependencyIndex:
         # Ancestors per directory: the marker registry asks about ~50 plugins per directory.
         self._ancestors: dict[Path, list[Path]] = {}
         self._own: dict[Path, OwnDistribution | None] = {}
+        self._python: dict[Path, PythonRequirement | None] = {}
 
     def declaration(self, package: str, directory: Path) -> Declaration | None:
         """The declaration from the nearest ancestor of `directory` (itself included) that declares `package`.
@@ -135,6 +156,16 @@ class DependencyIndex:
                 chain = self._ancestors[key] = list(_ancestors(key))
             self._own[key] = next(filter(None, map(_own_distribution, chain)), None)
         return self._own[key]
+
+    def requires_python(self, directory: Path) -> PythonRequirement | None:
+        """The nearest ancestor's `requires-python` (pyproject.toml) or `python_requires` (setup.cfg, setup.py)."""
+        key = Path(os.path.abspath(directory))
+        if key not in self._python:
+            chain = self._ancestors.get(key)
+            if chain is None:
+                chain = self._ancestors[key] = list(_ancestors(key))
+            self._python[key] = next(filter(None, map(_requires_python, chain)), None)
+        return self._python[key]
 
     def declarations_in(self, directory: Path) -> dict[str, Declaration]:
         """Every package declared by the files directly in `directory`, keyed by normalized name."""
@@ -541,6 +572,20 @@ def _entry_modules(values: Iterable[str]) -> tuple[str, ...]:
     """`module.path` of each `module.path:attr [extras]` entry-point value."""
     modules = (value.split(":", 1)[0].split("[", 1)[0].strip() for value in values)
     return tuple(dict.fromkeys(module for module in modules if module))
+
+
+def _requires_python(directory: Path) -> PythonRequirement | None:
+    pyproject = directory / "pyproject.toml"
+    text = _table(_read_toml(pyproject) or {}, "project").get("requires-python")
+    if isinstance(text, str) and text.strip():
+        return PythonRequirement(text.strip(), pyproject)
+    values = _setup_cfg_values(directory / "setup.cfg", lambda parser: [parser.get("options", "python_requires", fallback="")])
+    if values and values[0].strip():
+        return PythonRequirement(values[0].strip(), directory / "setup.cfg")
+    declared = _setup_py(directory / "setup.py")
+    if declared is not None and declared.python_requires:
+        return PythonRequirement(declared.python_requires, directory / "setup.py")
+    return None
 
 
 # --- requirements*.txt -------------------------------------------------------

@@ -19,11 +19,12 @@ from goldenpath_audit.auditor.source import SourceFile
 class SyntaxProblem(Exception):
     """A file that does not parse, with a 1-based line and character column."""
 
-    def __init__(self, line: int, column: int, message: str) -> None:
+    def __init__(self, line: int, column: int, message: str, *, newer_grammar: bool = False) -> None:
         super().__init__(message)
         self.line = line
         self.column = column
         self.message = message
+        self.newer_grammar = newer_grammar  # a newer Python's grammar accepts the file
 
 
 def parse(source: SourceFile) -> ast.Module:
@@ -49,9 +50,8 @@ def _describe_syntax_error(source: SourceFile, exc: SyntaxError) -> SyntaxProble
             f"Python {running} cannot parse this file ({exc.msg}), but a newer Python grammar "
             f"accepts it: run goldenpath-audit with a newer Python to check it"
         )
-    else:
-        message = f"syntax error: {exc.msg}"
-    return SyntaxProblem(line, column, message)
+        return SyntaxProblem(line, column, message, newer_grammar=True)
+    return SyntaxProblem(line, column, f"syntax error: {exc.msg}")
 
 
 def _newer_grammar_accepts(text: str, error: str = "") -> bool:

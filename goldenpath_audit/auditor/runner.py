@@ -514,7 +514,7 @@ class Runner:
         except SourceDecodeError:
             return None
         except SyntaxProblem as problem:
-            return digest, CacheEntry(None, CachedSyntaxProblem(problem.line, problem.column, problem.message))
+            return digest, CacheEntry(None, CachedSyntaxProblem(problem.line, problem.column, problem.message, problem.newer_grammar))
 
     def _known(self, path: Path) -> "tuple[str, CacheEntry] | None":
         """The cached digest and entry of a file whose size and mtime have not changed, if any."""
@@ -599,6 +599,9 @@ class Runner:
             self._facts[path] = facts
             findings = self._run_rules(path, source.path, facts)
         except SyntaxProblem as problem:
+            unsupported = self._needs_newer_python(path, display, problem)
+            if unsupported is not None:
+                return FileOutcome([], unsupported)
             findings = self._syntax_finding(display, problem)
         except (RecursionError, MemoryError):
             return FileOutcome([], FileError(display, "too deeply nested to analyse"))
@@ -634,14 +637,14 @@ class Runner:
             self.cache.put(signature, digest, prefetched)  # a worker's result, new to the cache
         if entry is not None and entry.problem is not None:
             problem = entry.problem
-            raise SyntaxProblem(problem.line, problem.column, problem.message)
+            raise SyntaxProblem(problem.line, problem.column, problem.message, newer_grammar=problem.newer_grammar)
         if entry is not None and entry.facts is not None:
             return entry.facts
         try:
             facts = self._extract_uncached(source, raw, markers=markers, imports=imports)
         except SyntaxProblem as problem:
             if self.cache is not None and digest is not None:
-                cached = CachedSyntaxProblem(problem.line, problem.column, problem.message)
+                cached = CachedSyntaxProblem(problem.line, problem.column, problem.message, problem.newer_grammar)
                 self.cache.put(signature, digest, CacheEntry(None, cached))
             raise
         if self.cache is not None and digest is not None:
@@ -664,6 +667,19 @@ class Runner:
 
         ctx = FileContext(path=path, display_path=display, facts=facts, project=self.project)
         return [finding for rule in self.plan.rules for finding in rule.check(ctx)]
+
+    def _needs_newer_python(self, path: Path, display: str, problem: SyntaxProblem) -> FileError | None:
+        """Code a newer grammar accepts, in a project that requires a newer Python: our limit, not its error."""
+        if not problem.newer_grammar:
+            return None
+        declared = self.project.dependencies.requires_python(path.parent)
+        if declared is None or declared.admits_running():
+            return None  # the project supports this Python, where the file really does not parse: GP001
+        return FileError(
+            display,
+            f"written for a newer Python than {declared.running}, as the project allows ({declared.text} in "
+            f"{self.project.display_path(declared.source)}): run goldenpath-audit with Python {declared.text} to check it",
+        )
 
     def _syntax_finding(self, display: str, problem: SyntaxProblem) -> list[Finding]:
         from goldenpath_audit.auditor.facts import Span

@@ -32,6 +32,7 @@ class SetupPy:
     requirements: tuple[str, ...]  # requirement lines, in source order
     name: str | None  # the `name=` literal
     pytest11: tuple[str, ...]  # `name = module:attr` entry-point lines of the pytest11 group
+    python_requires: str | None = None  # the `python_requires=` literal
 
 
 def read_setup_py(text: str) -> SetupPy | None:
@@ -47,16 +48,20 @@ def read_setup_py(text: str) -> SetupPy | None:
     requirements: list[str] = []
     name: str | None = None
     pytest11: list[str] = []
+    python_requires: str | None = None
     for call in calls:
         for keyword, value in reader.keywords(call):
             if keyword in REQUIREMENT_KEYWORDS:
                 requirements += reader.strings(value, dict_keys=False)
-            elif keyword == "name" and name is None:
+            elif keyword in ("name", "python_requires"):
                 found = reader.strings(value, dict_keys=False)
-                name = found[0] if len(found) == 1 else None
+                if len(found) == 1 and keyword == "name":
+                    name = name or found[0]
+                elif len(found) == 1:
+                    python_requires = python_requires or found[0].strip()
             elif keyword == "entry_points":
                 pytest11 += reader.entry_points(value, "pytest11")
-    return SetupPy(tuple(_lines(requirements)), name, tuple(pytest11))
+    return SetupPy(tuple(_lines(requirements)), name, tuple(pytest11), python_requires)
 
 
 def _is_setup(func: ast.expr) -> bool:

@@ -16,7 +16,10 @@ class SyntaxErrorRule(Rule):
         "Reports a file that the running Python cannot parse, at the position of the "
         "syntax error. When a newer Python grammar accepts the file (for example "
         "PEP 701 f-strings or PEP 695 type parameters while goldenpath-audit runs on "
-        "Python 3.11), the message says so instead of reporting a bare syntax error."
+        "Python 3.11), the message says so instead of reporting a bare syntax error; "
+        "when the project's requires-python also excludes the running Python, the "
+        "file is valid for the project and is reported as a file that could not be "
+        "checked, not as a finding."
     )
     WHY = (
         "pytest fails to collect a module with a syntax error, and every other rule "
