@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -34,6 +34,8 @@ from packaging.version import InvalidVersion, Version
 
 from goldenpath_audit.auditor import inputs
 from goldenpath_audit.auditor.setup_py import SetupPy, read_setup_py
+
+_T = TypeVar("_T")
 
 __all__ = ["Declaration", "DependencyIndex", "OwnDistribution", "PythonRequirement"]
 
@@ -148,24 +150,22 @@ class DependencyIndex:
         return found
 
     def own_distribution(self, directory: Path) -> OwnDistribution | None:
-        """The project named by the nearest ancestor's pyproject.toml or setup.cfg (same walk as `declaration`)."""
-        key = Path(os.path.abspath(directory))
-        if key not in self._own:
-            chain = self._ancestors.get(key)
-            if chain is None:
-                chain = self._ancestors[key] = list(_ancestors(key))
-            self._own[key] = next(filter(None, map(_own_distribution, chain)), None)
-        return self._own[key]
+        """The project named by the nearest ancestor's pyproject.toml, setup.cfg or setup.py."""
+        return self._nearest_answer(self._own, directory, _own_distribution)
 
     def requires_python(self, directory: Path) -> PythonRequirement | None:
         """The nearest ancestor's `requires-python` (pyproject.toml) or `python_requires` (setup.cfg, setup.py)."""
+        return self._nearest_answer(self._python, directory, _requires_python)
+
+    def _nearest_answer(self, cache: dict[Path, _T | None], directory: Path, read: Callable[[Path], _T | None]) -> _T | None:
+        """The first answer `read` gives walking up from `directory` (same walk as `declaration`), cached."""
         key = Path(os.path.abspath(directory))
-        if key not in self._python:
+        if key not in cache:
             chain = self._ancestors.get(key)
             if chain is None:
                 chain = self._ancestors[key] = list(_ancestors(key))
-            self._python[key] = next(filter(None, map(_requires_python, chain)), None)
-        return self._python[key]
+            cache[key] = next(filter(None, map(read, chain)), None)
+        return cache[key]
 
     def declarations_in(self, directory: Path) -> dict[str, Declaration]:
         """Every package declared by the files directly in `directory`, keyed by normalized name."""
