@@ -267,3 +267,24 @@ def test_a_registration_that_cannot_be_evaluated_makes_unknown_names_uncertain(t
     assert rows["legacy_db"]["status"] == "unused"
     text = invoke("markers").output
     assert "Registrations that could not be evaluated: tests/conftest.py:6" in text
+
+
+def test_markers_applied_by_computed_names_make_no_marker_unused(tree: Path) -> None:
+    """sqlalchemy's plugin marks classes by attributes (`item.add_marker(name)`): "unused" cannot be known."""
+    (tree / "tests" / "conftest.py").write_text(
+        CONFTEST + "\n\ndef pytest_collection_modifyitems(items):\n    for item in items:\n"
+        "        item.add_marker(getattr(item.cls, '__backend__', 'x'))\n",
+        encoding="utf-8",
+    )
+    result = invoke("markers", "--output-format", "json")
+    rows = {m["name"]: m for m in json.loads(result.output)["roots"][0]["markers"]}
+    assert rows["legacy_db"]["status"] == "ok"
+    assert "GP203" not in invoke("check", "--select", "GP203").output
+
+
+def test_unused_markers_are_not_reported_when_the_testpaths_are_missing(tree: Path) -> None:
+    pyproject = tree / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace("[tool.pytest.ini_options]\n", '[tool.pytest.ini_options]\ntestpaths = ["not_shipped"]\n'), encoding="utf-8")
+    assert "GP203" not in invoke("check", "--select", "GP203").output
+    (tree / "not_shipped").mkdir()
+    assert "GP203" in invoke("check", "--select", "GP203").output

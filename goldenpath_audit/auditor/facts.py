@@ -92,7 +92,8 @@ class FixtureMark:
 class FileFacts:
     calls: list[CallFact] = field(default_factory=list)
     marks: list[MarkUse] = field(default_factory=list)
-    # Marker names read by string (get_closest_marker("x"), iter_markers(name="x")).
+    # Marker names read by string (get_closest_marker("x"), iter_markers(name="x")); ANY_MARKER
+    # when the file applies a marker whose name is computed at run time.
     marker_reads: set[str] = field(default_factory=set)
     fixture_marks: list[FixtureMark] = field(default_factory=list)
     pytestmark_tuples: list[Span] = field(default_factory=list)
@@ -111,8 +112,12 @@ class FileFacts:
         return [call for call in self.calls if call.qualname in wanted]
 
 
+# In `marker_reads`: `item.add_marker(name)`, `getattr(pytest.mark, name)` with a computed name, or a
+# Django `@tag(...)` under pytest-django: any registered marker may be in use.
+ANY_MARKER = "*"
 MARK_GENERATORS = frozenset({"pytest.mark", "_pytest.mark.MARK_GEN", "_pytest.mark.structures.MARK_GEN"})
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture"})
+_DJANGO_TAGS = frozenset({"django.test.tag", "django.test.utils.tag"})
 _MARKER_READERS = frozenset({"get_closest_marker", "iter_markers", "iter_markers_with_node", "get_marker"})
 
 
@@ -171,6 +176,9 @@ class _Extractor:
         self.function_depth = 0
         # How many tests a marker use at this point applies to (decorators, pytestmark).
         self.test_weight = 1
+        # `item.add_marker(skip)`: names passed, and names assigned a mark expression (`skip = pytest.mark.skip(...)`).
+        self.marker_arguments: set[str] = set()
+        self.mark_variables: set[str] = set()
 
     def run(self, tree: ast.Module) -> None:
         index = FileIndex.of(tree, self.source.text)
@@ -179,6 +187,8 @@ class _Extractor:
             return
         self.test_weight = _tests_in(tree)
         self._walk(tree, build_scope(tree, None, index))
+        if self.marker_arguments - self.mark_variables:
+            self.facts.marker_reads.add(ANY_MARKER)  # a marker object we cannot name: any marker may be applied
 
     def _walk(self, node: ast.AST, scope: Scope) -> None:
         # Iterative over siblings, recursive over depth, like ast.NodeVisitor;
@@ -289,8 +299,13 @@ class _Extractor:
                 if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                     self.facts.marker_reads.add(argument.value)
             return
-        if isinstance(func, ast.Attribute) and func.attr == "add_marker" and literal is not None:
-            self._add_mark(literal.value, self._span(literal), "string")
+        if isinstance(func, ast.Attribute) and func.attr == "add_marker" and first is not None:
+            if literal is not None:
+                self._add_mark(literal.value, self._span(literal), "string")
+            elif isinstance(first, ast.Name):  # known unless no `NAME = pytest.mark.x(...)` binds it (see `run`)
+                self.marker_arguments.add(first.id)
+            elif not _is_mark_expression(first, scope):  # `add_marker(item.name)`; `pytest.mark.x` is recorded as itself
+                self.facts.marker_reads.add(ANY_MARKER)
         elif (
             isinstance(func, ast.Name)
             and func.id == "getattr"
@@ -298,10 +313,15 @@ class _Extractor:
             and len(call.args) >= 2
             and isinstance(call.args[0], (ast.Name, ast.Attribute))
             and resolve_expression(call.args[0], scope) in MARK_GENERATORS
-            and isinstance(call.args[1], ast.Constant)
-            and isinstance(call.args[1].value, str)
         ):
-            self._add_mark(call.args[1].value, self._span(call.args[1]), "string")
+            if isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str):
+                self._add_mark(call.args[1].value, self._span(call.args[1]), "string")
+            else:
+                self.facts.marker_reads.add(ANY_MARKER)
+        elif isinstance(func, (ast.Name, ast.Attribute)) and resolve_expression(func, scope) in _DJANGO_TAGS:
+            self.facts.marker_reads.update(
+                argument.value for argument in call.args if isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+            )  # pytest-django turns Django test tags into markers of the same names
 
     def _add_mark(self, name: str, span: Span, kind: str) -> None:
         if not name.isidentifier() or name.startswith("_") or name == "with_args":
@@ -319,6 +339,8 @@ class _Extractor:
 
     def _check_pytestmark(self, node: ast.Assign, scope: Scope) -> None:
         """`pytestmark = (a, b)` crashes collection: pytest only unpacks lists (GP205)."""
+        if _is_mark_expression(node.value, scope):
+            self.mark_variables.update(target.id for target in node.targets if isinstance(target, ast.Name))
         if self.function_depth:
             return
         if any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets) and isinstance(
@@ -360,8 +382,19 @@ def _candidate_lines(index: FileIndex, tracked: frozenset[str], *, markers: bool
     lines = index.lines_with_names(index.names_into(tracked)) if tracked else LineSet()
     if markers:
         lines = lines.union(index.lines_matching(r"mark|getattr"))
-        lines = lines.union(index.lines_with_names(index.names_into(MARK_GENERATORS)))
+        lines = lines.union(index.lines_with_names(index.names_into(MARK_GENERATORS | _DJANGO_TAGS)))
     return lines
+
+
+def _is_mark_expression(node: ast.expr, scope: Scope) -> bool:
+    """`pytest.mark.x` or `pytest.mark.x(...)` (through any alias of `pytest.mark`)."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, (ast.Name, ast.Attribute))
+        and resolve_expression(node.value, scope) in MARK_GENERATORS
+    )
 
 
 def _decorator_target(decorator: ast.expr, scope: Scope) -> str | None:

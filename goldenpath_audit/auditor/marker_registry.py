@@ -139,12 +139,7 @@ class MarkerRegistry:
         if cached is not None:
             return cached
         rootdir = config.rootdir
-        testpaths = config.options.get("testpaths")
-        if isinstance(testpaths, str):
-            testpaths = testpaths.split()
-        anchors: list[Path] = []
-        for entry in testpaths if isinstance(testpaths, list) else ():
-            anchors += [p for p in sorted(rootdir.glob(str(entry))) if inputs.is_dir(p)]
+        anchors = config.testpath_dirs()
         if not anchors:
             anchors = [rootdir]
         anchors += [sub for anchor in list(anchors) for sub in sorted(anchor.glob("test*")) if inputs.is_dir(sub)]

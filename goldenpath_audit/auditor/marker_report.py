@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from goldenpath_audit.auditor.config import Settings
 from goldenpath_audit.auditor.context import RunContext
 from goldenpath_audit.auditor.discovery import discover
-from goldenpath_audit.auditor.facts import FileFacts
+from goldenpath_audit.auditor.facts import ANY_MARKER, FileFacts
 from goldenpath_audit.auditor.findings import CheckResult, FileError
 from goldenpath_audit.auditor.marker_registry import Registration
 from goldenpath_audit.auditor.pytest_config import PytestConfig
@@ -168,6 +168,7 @@ def _root(
     uses: dict[str, int] = {}
     using_files: dict[str, set[Path]] = {}
     unverified: set[str] = set()  # used in a directory whose registrations are uncertain
+    dynamic = False  # some file applies markers by computed names: "unused" cannot be known
     for path in files:
         facts = checked.get(path)
         if facts is None:
@@ -177,9 +178,10 @@ def _root(
             using_files.setdefault(use.name, set()).add(path)
             if path.parent in uncertain_dirs and use.name not in registry.for_file(path).names:
                 unverified.add(use.name)
-        for name in facts.marker_reads:
+        for name in facts.marker_reads - {ANY_MARKER}:
             uses[name] = uses.get(name, 0) + 1
             using_files.setdefault(name, set()).add(path)
+        dynamic = dynamic or ANY_MARKER in facts.marker_reads
 
     problems: dict[str, str | None] = {}  # unknown name -> suggestion
     for item in unknown:
@@ -196,7 +198,7 @@ def _root(
             status = MISSPELLED if suggestion is not None else UNREGISTERED
         elif registration is None:
             status = UNCERTAIN
-        elif count == 0 and registration.path is not None:
+        elif count == 0 and registration.path is not None and not dynamic:
             status = UNUSED  # registered by the project itself (config or a conftest), used nowhere
         else:
             status = OK

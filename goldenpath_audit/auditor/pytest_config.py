@@ -87,6 +87,23 @@ class PytestConfig:
     options: dict[str, object] = field(default_factory=dict, hash=False)
     problems: tuple[str, ...] = ()
 
+    def testpaths(self) -> list[str]:
+        """The `testpaths` entries (glob patterns relative to the rootdir), as written."""
+        value = self.options.get("testpaths")
+        if isinstance(value, str):
+            value = value.split()
+        return [str(entry) for entry in value] if isinstance(value, list) else []
+
+    def testpath_dirs(self) -> list[Path]:
+        """Existing directories the `testpaths` entries name; every probe is a recorded input of the run."""
+        found: list[Path] = []
+        for entry in self.testpaths():
+            if any(char in entry for char in "*?["):
+                found += [path for path in sorted(self.rootdir.glob(entry)) if inputs.is_dir(path)]  # glob lists: recorded
+            elif inputs.is_dir(self.rootdir / entry):
+                found.append(self.rootdir / entry)
+        return found
+
 
 def marker_name(line: str) -> str:
     """The marker name pytest derives from one `markers` line."""

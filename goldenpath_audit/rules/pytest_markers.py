@@ -18,9 +18,10 @@ from typing import Iterable
 
 from goldenpath_audit.auditor import inputs
 from goldenpath_audit.auditor.context import FileContext, RunContext
-from goldenpath_audit.auditor.facts import MarkUse, Span
+from goldenpath_audit.auditor.facts import ANY_MARKER, MarkUse, Span
 from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Position, Severity, TextEdit
 from goldenpath_audit.auditor.marker_registry import KnownMarkers
+from goldenpath_audit.auditor.pytest_config import PytestConfig
 from goldenpath_audit.rules.base import Rule, invalid, valid
 
 MARK_TOKENS = (b"mark",)
@@ -239,12 +240,15 @@ class UnusedMarker(Rule):
     SUMMARY = "A marker registered in the pytest config is used nowhere under its root."
     SEVERITY = Severity.WARNING
     FIX = "none"
-    TOKENS = MARK_TOKENS
+    TOKENS = (*MARK_TOKENS, b"tag(")  # Django `@tag("x")` is a marker under pytest-django
     NEEDS_MARKERS = True
     WHAT_IT_DOES = """
 Flags a line of the `markers` option whose marker no file under the config's rootdir
 uses (as a marker, or by name through `get_closest_marker("X")` / `iter_markers("X")`)
-and no `-m` expression in the config's own `addopts` names. It is reported only when the whole root was checked, at the line of the config file.
+and no `-m` expression in the config's own `addopts` names (Django's `@tag("X")` counts as a
+use, as pytest-django makes it one). It is not reported where a file applies markers by
+computed names (`item.add_marker(name)`, `getattr(pytest.mark, name)`), nor when the
+`testpaths` folders are all missing. It is reported only when the whole root was checked, at the line of the config file.
 """
     WHY = "Dead registrations make `pytest --markers` lie about what the suite can select."
     EXAMPLE = '[tool.pytest.ini_options]\nmarkers = ["legacy_db: tests of the old database"]  # no test uses it\n'
@@ -255,6 +259,20 @@ and no `-m` expression in the config's own `addopts` names. It is reported only 
         valid(
             "import pytest\n\ndef test_a():\n    pytest.mark\n",
             files={"pyproject.toml": PYPROJECT_STRICT.replace('"--strict-markers"', "\"--strict-markers -m 'not integration'\"")},
+        ),
+        # A conftest applies markers by computed names (sqlalchemy's `__backend__` classes): any may be used.
+        valid(
+            "import pytest\n\ndef test_a():\n    pytest.mark\n",
+            files={
+                "pyproject.toml": PYPROJECT_STRICT,
+                "conftest.py": "def pytest_collection_modifyitems(items):\n    for item in items:\n        item.add_marker(item.name)\n",
+            },
+        ),
+        # pytest-django turns Django's `@tag("integration")` into the marker `integration`.
+        valid(
+            "from django.test import SimpleTestCase, tag\n\n@tag('integration')\nclass TestA(SimpleTestCase):\n"
+            "    def test_a(self):\n        pass\n",
+            files={"pyproject.toml": PYPROJECT_STRICT},
         ),
     )
     INVALID = (invalid("import pytest\n\ndef test_a():\n    pytest.mark\n", files={"pyproject.toml": PYPROJECT_STRICT}),)
@@ -270,6 +288,8 @@ and no `-m` expression in the config's own `addopts` names. It is reported only 
         for config in configs.roots():
             if config.path is None or not run.project.fully_checked(config.rootdir):
                 continue
+            if ANY_MARKER in used.get(config.path, ()) or _tests_missing(config):
+                continue  # markers applied by computed names, or a tree shipped without its tests
             lines = _config_lines(config.path)
             selected = _selected_in_addopts(config.addopts)
             for marker in config.markers:
@@ -280,6 +300,11 @@ and no `-m` expression in the config's own `addopts` names. It is reported only 
                 span = Span(marker.line, column, marker.line, column + len(marker.name))
                 message = f"marker `{marker.name}` is registered here but no test under {_dir(run, config.rootdir)} uses it"
                 yield run.finding_at(self, config.path, span, message)
+
+
+def _tests_missing(config: PytestConfig) -> bool:
+    """`testpaths` names folders none of which exist (an sdist without its tests): uses cannot be seen."""
+    return bool(config.testpaths()) and not config.testpath_dirs()
 
 
 def _selected_in_addopts(addopts: tuple[str, ...]) -> set[str]:
