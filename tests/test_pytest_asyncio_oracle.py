@@ -108,6 +108,11 @@ EXPECTED: dict[tuple[str, str, int], Expect] = {
         "pytest 8.4+ fails the test",
     ),
     ("GP206", "valid", 6): Expect({}, returncode=5),
+    ("GP206", "valid", 7): Expect({A: "passed"}),  # pytestmark.extend([...])
+    ("GP206", "valid", 8): Expect({A: "passed"}),  # pytestmark.append(...)
+    ("GP206", "valid", 9): Expect(  # the marks of a requested fixture's params
+        {"test_example.py::test_a[asyncio]": "passed", "test_example.py::test_b[asyncio]": "passed"}
+    ),
     ("GP206", "invalid", 0): Expect({A: "failed"}, symptom=NOT_SUPPORTED, after_fix={A: "passed"}),
     ("GP206", "invalid", 1): Expect(
         {"test_example.py::TestA::test_sync": "passed", "test_example.py::TestA::test_a": "failed"},

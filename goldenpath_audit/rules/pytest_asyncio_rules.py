@@ -21,7 +21,8 @@ from __future__ import annotations
 import ast
 import fnmatch
 from dataclasses import dataclass
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Iterator
 
 from goldenpath_audit.auditor import inputs
 from goldenpath_audit.auditor.context import FileContext
@@ -62,6 +63,7 @@ class AsyncTest:
     statement_line: int  # the first decorator's line, or the def line
     handled: bool  # an asyncio/anyio/trio marker applies to it
     uncertain: bool  # a decorator or base class we cannot see through
+    requests: tuple[str, ...] = ()  # fixtures it requests: parameters and `usefixtures` on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,9 @@ class AsyncioFacts:
     # None when no spelling is safe (the name `pytest` is bound to something else).
     marker_expression: str | None = None
     needs_import: bool = False
+    # Fixtures whose `params` carry an async marker (`pytest.param("asyncio", marks=pytest.mark.asyncio)`):
+    # pytest applies those marks to every test that requests them.
+    marking_fixtures: tuple[str, ...] = ()
 
 
 def collect_asyncio_facts(tree: ast.Module, source: SourceFile) -> AsyncioFacts:
@@ -103,6 +108,7 @@ class _Collector:
         self.tests: list[AsyncTest] = []
         self.event_loop: list[EventLoopUse] = []
         self.scopes: list[MarkerScope] = []
+        self.marking_fixtures: list[str] = []
 
     def run(self, tree: ast.Module) -> AsyncioFacts:
         self.index = FileIndex.of(tree, self.source.text)
@@ -112,7 +118,7 @@ class _Collector:
         self._calls(tree, module)
         expression, needs_import = _marker_spelling(tree, module)
         return AsyncioFacts(
-            tuple(self.tests), tuple(self.event_loop), tuple(self.scopes), expression, needs_import
+            tuple(self.tests), tuple(self.event_loop), tuple(self.scopes), expression, needs_import, tuple(self.marking_fixtures)
         )
 
     # -- tests, fixtures and classes ---------------------------------------------------
@@ -152,6 +158,8 @@ class _Collector:
         is_test = node.name.startswith("test") and not is_fixture
         if is_fixture and _fixture_name(node, scope) == "event_loop":
             self.event_loop.append(EventLoopUse("override", node.name, self._name_span(node), _first_line(node)))
+        if is_fixture and _params_marks(node.decorator_list, scope) & ASYNC_MARKERS:
+            self.marking_fixtures.append(_fixture_name(node, scope))
         if is_fixture or is_test:
             self._event_loop_parameter(node, in_test_class=in_test_class)
         if is_test:
@@ -170,6 +178,7 @@ class _Collector:
                     statement_line=_first_line(node),
                     handled=bool((marks | own_marks) & ASYNC_MARKERS),
                     uncertain=uncertain or own_uncertain,
+                    requests=_requested_fixtures(node, scope, in_test_class=in_test_class),
                 )
             )
 
@@ -221,6 +230,8 @@ class _Collector:
                 targets, value = [statement.target], statement.value
             elif isinstance(statement, ast.AugAssign):
                 targets, value = [statement.target], statement.value
+            elif (extended := _pytestmark_extension(statement)) is not None:
+                targets, value = [ast.Name("pytestmark")], extended  # `pytestmark.extend([...])` / `.append(m)`
             else:
                 continue
             if not any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in targets):
@@ -304,6 +315,54 @@ def _mark_name(expression: ast.expr, scope: Scope) -> str | None:
     return None
 
 
+def _pytestmark_extension(statement: ast.stmt) -> ast.expr | None:
+    """The marks `pytestmark.extend(X)` / `.append(m)` / `.insert(i, m)` add, as one expression."""
+    if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+        return None
+    call = statement.value
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "pytestmark"):
+        return None
+    if func.attr == "extend" and len(call.args) == 1:
+        return call.args[0]
+    if func.attr in ("append", "insert") and call.args:
+        return call.args[-1]
+    return None
+
+
+def _params_marks(decorators: list[ast.expr], scope: Scope) -> set[str]:
+    """Marker names in the `marks=` of `pytest.param(...)` values of a fixture decorator's `params=`."""
+    names: set[str] = set()
+    for decorator in decorators:
+        if not isinstance(decorator, ast.Call) or _decorator_target(decorator, scope) not in FIXTURE_DECORATORS:
+            continue
+        for keyword in decorator.keywords:
+            if keyword.arg != "params":
+                continue
+            for node in ast.walk(keyword.value):
+                if isinstance(node, ast.keyword) and node.arg == "marks":
+                    values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+                    for value in values:
+                        name = _mark_name(value.func if isinstance(value, ast.Call) else value, scope)
+                        if name is not None:
+                            names.add(name)
+    return names
+
+
+def _requested_fixtures(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, *, in_test_class: bool) -> tuple[str, ...]:
+    """Parameter names (without defaults, `self` dropped in classes) and `usefixtures` literals on the test."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    names = [a.arg for a in positional[: len(positional) - len(args.defaults)]]
+    if in_test_class and names and positional and names[0] == positional[0].arg:
+        names = names[1:]
+    names += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call) and _mark_name(decorator.func, scope) == "usefixtures":
+            names += [a.value for a in decorator.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return tuple(names)
+
+
 def _fixture_name(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> str:
     """The fixture's name: `name=` of the fixture decorator, else the function name."""
     for decorator in node.decorator_list:
@@ -348,6 +407,22 @@ def _override_home(ctx: FileContext, facts: AsyncioFacts) -> str | None:
     """Where an `event_loop` fixture visible to this file is defined: this module or a conftest.py above it."""
     if any(use.kind == "override" for use in facts.event_loop_uses):
         return "this module"
+    for conftest, found in _conftest_facts(ctx):
+        if any(use.kind == "override" for use in found.event_loop_uses):
+            return ctx.project.display_path(conftest)
+    return None
+
+
+def _marking_fixtures(ctx: FileContext, facts: AsyncioFacts) -> set[str]:
+    """Fixtures visible to this file whose params carry an async marker (this module and conftests above it)."""
+    names = set(facts.marking_fixtures)
+    for _conftest, found in _conftest_facts(ctx):
+        names.update(found.marking_fixtures)
+    return names
+
+
+def _conftest_facts(ctx: FileContext) -> Iterator[tuple[Path, AsyncioFacts]]:
+    """The asyncio facts of each conftest.py pytest loads for this file, nearest first, up to the rootdir."""
     rootdir = ctx.project.pytest_configs.for_file(ctx.path).rootdir  # pytest loads conftests from here down
     directory = ctx.path.parent
     while True:
@@ -355,10 +430,10 @@ def _override_home(ctx: FileContext, facts: AsyncioFacts) -> str | None:
         if conftest != ctx.path and inputs.is_file(conftest):
             found = ctx.project.facts_for(conftest)
             extra = found.extra.get(FACTS_KEY) if found is not None else None
-            if isinstance(extra, AsyncioFacts) and any(use.kind == "override" for use in extra.event_loop_uses):
-                return ctx.project.display_path(conftest)
+            if isinstance(extra, AsyncioFacts):
+                yield conftest, extra
         if directory == rootdir or directory.parent == directory or inputs.exists(directory / ".git"):
-            return None
+            return
         directory = directory.parent
 
 
@@ -409,15 +484,18 @@ class AsyncTestWithoutMarker(AsyncioFamily):
     SUMMARY = "An `async def` test has no `asyncio` marker while pytest-asyncio runs in strict mode."
     SEVERITY = Severity.ERROR
     FIX = "unsafe"
-    TOKENS = (b"async",)
+    TOKENS = (b"async", b"anyio", b"trio")  # anyio/trio: conftest fixtures whose params mark tests
 
     WHAT_IT_DOES = """
 Flags `async def test*` functions that pytest collects (at module level and in
 `Test*` classes, nested ones included) when no `asyncio` marker applies to them:
 none on the function, on its class (a class decorator or the class's
-`pytestmark`, a single mark or a list), or in the module's `pytestmark`. Aliases of
-`pytest.mark` are resolved. The `anyio` and `trio` markers count as handled too,
-since those plugins run the test.
+`pytestmark`, a single mark or a list), or in the module's `pytestmark` (also when
+marks are added with `pytestmark.extend(...)` / `.append(...)`), nor through a
+fixture the test requests whose `params` carry the marker
+(`pytest.param(..., marks=pytest.mark.asyncio)`, in the module or a conftest.py).
+Aliases of `pytest.mark` are resolved. The `anyio` and `trio` markers count as
+handled too, since those plugins run the test.
 
 It is active only where the project declares pytest-asyncio, and only in strict
 mode: the governing pytest config's `asyncio_mode`, overridden by
@@ -471,6 +549,26 @@ the name `pytest` is bound to something else gets no fix. Consider
         valid("async def test_a():\n    pass\n", files={"pyproject.toml": PYPROJECT_AUTO}),
         valid("async def test_a():\n    pass\n"),  # pytest-asyncio not declared
         valid("async def helper():\n    pass\n", files={"pyproject.toml": PYPROJECT}),
+        # fakeredis: marks added to the module's list in place count like `pytestmark = [...]`.
+        valid(
+            "import pytest\n\npytestmark = []\npytestmark.extend([pytest.mark.asyncio])\n\nasync def test_a():\n    pass\n",
+            files={"pyproject.toml": PYPROJECT},
+        ),
+        valid(
+            "import pytest\n\npytestmark = [pytest.mark.filterwarnings('ignore')]\npytestmark.append(pytest.mark.asyncio)\n\n"
+            "async def test_a():\n    pass\n",
+            files={"pyproject.toml": PYPROJECT},
+        ),
+        # asgi-lifespan: a conftest fixture's params carry the marker onto every test requesting it.
+        valid(
+            "import pytest\n\n@pytest.mark.usefixtures('backend')\nasync def test_a():\n    pass\n\n"
+            "async def test_b(backend):\n    pass\n",
+            files={
+                "pyproject.toml": PYPROJECT,
+                "conftest.py": "import pytest\n\n@pytest.fixture(params=[pytest.param('asyncio', marks=pytest.mark.asyncio)])\n"
+                "def backend(request):\n    return request.param\n",
+            },
+        ),
     )
     INVALID = (
         invalid(
@@ -515,8 +613,9 @@ the name `pytest` is bound to something else gets no fix. Consider
             return
         if _trio_mode(ctx) or not _is_test_file(ctx):
             return
+        marking = _marking_fixtures(ctx, facts) if any(test.requests for test in facts.async_tests) else set()
         for test in facts.async_tests:
-            if test.handled or test.uncertain:
+            if test.handled or test.uncertain or marking.intersection(test.requests):
                 continue
             message = (
                 f"async test `{test.name}` has no `asyncio` marker and pytest-asyncio runs in strict mode "
