@@ -141,6 +141,15 @@ def test_poetry_conversion_helpers() -> None:
     assert union_specifier(["~=13.0", "==15.*"]) == ">=13.0,<16"
 
 
+@pytest.mark.parametrize(("backend", "poetry_counts"), [("poetry.core.masonry.api", True), ("setuptools.build_meta", False), (None, True)])
+def test_poetry_tables_count_only_when_poetry_builds(tmp_path: Path, backend: str | None, poetry_counts: bool) -> None:
+    build = f'[build-system]\nbuild-backend = "{backend}"\n\n' if backend else ""
+    write(tmp_path, "pyproject.toml", build + '[tool.poetry.dependencies]\nwebsockets = "^12.0"\n')
+    write(tmp_path, "setup.py", "setup(install_requires=['websockets>=12.0'])\n")
+    expected = SpecifierSet(">=12.0,<13.0") if poetry_counts else SpecifierSet(">=12.0")
+    assert spec(declared(tmp_path)) == expected
+
+
 def test_invalid_poetry_value_is_skipped(tmp_path: Path) -> None:
     write(tmp_path, "pyproject.toml", '[tool.poetry.dependencies]\nwebsockets = "next!"\nrich = 3\n')
     assert declared(tmp_path) is None

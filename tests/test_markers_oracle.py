@@ -456,6 +456,21 @@ def test_plugin_declared_in_setup_py_is_known(tmp_path: Path) -> None:
     assert assert_agrees(tmp_path) == {}
 
 
+def test_plugin_whose_own_option_the_config_sets_is_known(tmp_path: Path) -> None:
+    """python-binance declares no pytest-asyncio but sets its `asyncio_default_fixture_loop_scope`: it is installed."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[project]\nname = "x"\nversion = "0"\n\n'
+                '[tool.pytest.ini_options]\nasyncio_default_fixture_loop_scope = "function"\n'
+            ),
+            "tests/test_async.py": ASYNC_TEST,
+        },
+    )
+    assert assert_agrees(tmp_path, "-W", "error::pytest.PytestConfigWarning") == {}
+
+
 def test_plugin_required_by_a_declared_package_is_known(tmp_path: Path) -> None:
     """pytest-aiohttp requires pytest-asyncio: declaring it installs the plugin that registers `asyncio`."""
     write(

@@ -554,6 +554,7 @@ def test_submodules_are_package_names(tmp_path: Path) -> None:
         "from pkg import _deprecate\n_deprecate.deprecate_attributes(__name__, {'Old': 1})\n",
         "from . import local\nold, new = local.recreate_module(__name__, by_module={})\n",  # celery
         "import lazy_loader as lazy\n__getattr__, __dir__, __all__ = lazy.attach(__name__, ['a'])\n",
+        "from google.protobuf.internal import builder as _builder\n_builder.BuildTopDescriptorsAndMessages(D, 'x_pb2', globals())\n",
     ],
 )
 def test_open_namespace(tmp_path: Path, source: str) -> None:

@@ -17,6 +17,7 @@ from goldenpath_audit.rules.pytest_plugins import (
     PLUGIN_MARKERS,
     PluginMarkers,
     all_distributions,
+    configured_plugins,
     markers_for,
 )
 
@@ -166,3 +167,34 @@ def test_all_distributions_covers_providers_and_requirers() -> None:
     names = all_distributions()
     assert {"pytest-asyncio", "pytest-playwright-asyncio", "pytest-aiohttp", "httpx", "starlette"} <= set(names)
     assert len(names) == len(set(names))
+
+
+def test_configured_plugins_from_their_own_options() -> None:
+    assert configured_plugins(["asyncio_default_fixture_loop_scope", "markers"]) == ["pytest-asyncio"]
+    assert configured_plugins(["timeout", "DJANGO_SETTINGS_MODULE"]) == ["pytest-timeout", "pytest-django"]
+    assert configured_plugins(["addopts", "testpaths", "xfail_strict"]) == []
+
+
+@pytest.mark.parametrize(
+    ("distribution", "module"),
+    [("pytest-asyncio", "pytest_asyncio")],
+)
+def test_ini_options_are_the_real_plugins_own(distribution: str, module: str) -> None:
+    """Each option listed for an installed plugin is one pytest reports as coming from it (`--help`)."""
+    if not installed(distribution, module):
+        pytest.skip(f"{distribution} is not installed")
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help"], capture_output=True, text=True, timeout=120, env=_plain_env()
+    )
+    without = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help", "-p", f"no:{module.split('_')[-1]}"],
+        capture_output=True, text=True, timeout=120, env=_plain_env(),
+    )
+    for option in entry(distribution).ini_options:
+        assert f"  {option} " in completed.stdout, option
+        assert f"  {option} " not in without.stdout, option
+
+
+def _plain_env() -> dict[str, str]:
+    ignored = ("PYTEST_ADDOPTS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_PLUGINS")
+    return {k: v for k, v in os.environ.items() if k not in ignored}

@@ -307,7 +307,17 @@ def _pyproject_mentions(path: Path) -> list[_Mention]:
         lines += _strings(extra)
     for group in _table(data, "dependency-groups").values():
         lines += _strings(group)  # `{include-group = ...}` tables are not strings
-    return _mentions(lines, path) + _poetry_mentions(data, path)
+    return _mentions(lines, path) + (_poetry_mentions(data, path) if _poetry_builds(data) else [])
+
+
+def _poetry_builds(data: dict[str, Any]) -> bool:
+    """Poetry's tables count unless another build backend is named: then they are leftovers nobody installs.
+
+    deepgram-sdk builds with setuptools from setup.py (`websockets>=12.0`) and kept
+    a stale `[tool.poetry.dependencies] websockets = "^12.0"` (<13).
+    """
+    backend = _table(data, "build-system").get("build-backend")
+    return not isinstance(backend, str) or backend.startswith("poetry")
 
 
 def _poetry_mentions(data: dict[str, Any], path: Path) -> list[_Mention]:

@@ -80,22 +80,22 @@ class MarkerRegistry:
             known.add(Registration(name, "built-in", text))
         for name in self.project.settings.extra_markers:
             known.add(Registration(name, "extra-markers", "listed in extra-markers"))
-        for name, distribution in self._plugin_markers(directory).items():
+        for name, distribution in self._plugin_markers(directory, config).items():
             known.add(Registration(name, f"plugin {distribution}", f"registered by {distribution}"))
         for module in self._hook_modules(directory, config):
             self._add_hook_registrations(known, module)
         return known
 
-    def _plugin_markers(self, directory: Path) -> dict[str, str]:
-        """Markers of the plugins the project declares, requires through a declared package, or is itself."""
-        from goldenpath_audit.rules.pytest_plugins import all_distributions, markers_for
+    def _plugin_markers(self, directory: Path, config: PytestConfig) -> dict[str, str]:
+        """Markers of the plugins the project declares, requires through a declared package, configures, or is."""
+        from goldenpath_audit.rules.pytest_plugins import all_distributions, configured_plugins, markers_for
 
         dependencies = self.project.dependencies
         declared = [name for name in all_distributions() if dependencies.declaration(name, directory) is not None]
         own = dependencies.own_distribution(directory)
         if own is not None:
             declared.append(own.name)
-        return markers_for(declared)
+        return markers_for(declared + configured_plugins(config.options))
 
     def _hook_modules(self, directory: Path, config: PytestConfig) -> list[Path]:
         """conftest.py files from the rootdir down to `directory`, and the plugin modules they name."""

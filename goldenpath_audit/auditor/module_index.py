@@ -390,6 +390,10 @@ class _Binder:
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and _is_sys_modules_item(node.value):
                 self.open_namespace = True  # `sys.modules[name].__getattr__ = ...` / `.__class__ = ...`
+            elif isinstance(node, ast.Call) and any(
+                _is_call_of(argument, "globals") or _is_call_of(argument, "vars") for argument in node.args
+            ):
+                self.open_namespace = True  # protobuf's `_builder.BuildTopDescriptorsAndMessages(..., globals())`
             elif _is_call_of(node, "setattr") and node.args:  # type: ignore[attr-defined]
                 target = node.args[0]  # type: ignore[attr-defined]
                 if _is_sys_modules_item(target) or (isinstance(target, ast.Name) and target.id in own_aliases):

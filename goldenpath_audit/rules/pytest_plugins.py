@@ -41,6 +41,9 @@ class PluginMarkers:
     # Distributions that require this one unconditionally, so declaring them installs the plugin too.
     required_by: tuple[str, ...] = ()
     required_source: str = ""  # where each `required_by` entry's Requires-Dist line was read
+    # pytest config options only this plugin defines (`parser.addini`): a config that sets one is
+    # written for an environment where the plugin is installed, wherever that is declared.
+    ini_options: tuple[str, ...] = ()
 
 
 PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
@@ -52,6 +55,7 @@ PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
         "'asyncio: mark the test as a coroutine, it will be run using an asyncio event loop')",
         required_by=("pytest-aiohttp",),
         required_source="METADATA Requires-Dist: pytest-asyncio>=0.17.2 in pytest-aiohttp 1.1.1",
+        ini_options=("asyncio_mode", "asyncio_default_fixture_loop_scope", "asyncio_default_test_loop_scope"),
     ),
     PluginMarkers(
         "anyio",
@@ -71,6 +75,7 @@ PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
         ("trio",),
         "pytest_trio/plugin.py:53 (pytest-trio 0.8.0): config.addinivalue_line('markers', "
         "'trio: mark the test as an async trio test; it will be run using trio.run')",
+        ini_options=("trio_mode", "trio_run"),  # pytest_trio/plugin.py parser.addini
     ),
     PluginMarkers(
         "pytest-tornado",
@@ -91,6 +96,7 @@ PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
         ("timeout",),
         "pytest_timeout.py:143 (pytest-timeout 2.4.0): config.addinivalue_line('markers', "
         "'timeout(timeout, method=None, func_only=False, disable_debugger_detection=False): ...')",
+        ini_options=("timeout", "timeout_method", "timeout_func_only", "timeout_disable_debugger_detection", "session_timeout"),
     ),
     PluginMarkers(
         "pytest-timeouts",
@@ -119,6 +125,7 @@ PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
         "pytest_django/plugin.py:281,295,302,306 (pytest-django 4.14.0): pytest_load_initial_conftests: "
         "early_config.addinivalue_line('markers', 'django_db(transaction=False, ...): ...'), "
         "'urls(modstr): ...', 'django_isolate_apps(*app_labels): ...', 'ignore_template_errors(): ...'",
+        ini_options=("DJANGO_SETTINGS_MODULE", "DJANGO_CONFIGURATION", "django_find_project", "django_debug_mode"),
     ),
     PluginMarkers(
         "pytest-flask",
@@ -186,6 +193,7 @@ PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
         ("xdist_group",),
         "xdist/plugin.py:262-266 (pytest-xdist 3.8.0): config.addinivalue_line('markers', "
         "'xdist_group: specify group for tests should run in same session.in relation to one another. ...')",
+        ini_options=("rsyncdirs", "rsyncignore", "looponfailroots"),
     ),
     PluginMarkers(
         "pytest-forked",
@@ -224,6 +232,7 @@ PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
         ("flaky",),
         "pytest_rerunfailures.py:711 (pytest-rerunfailures 16.7): config.addinivalue_line('markers', "
         "'flaky(reruns=1, reruns_delay=0, reruns_delay_backoff_factor=1.0): ...')",
+        ini_options=("reruns", "reruns_delay", "only_rerun", "rerun_except"),
     ),
     PluginMarkers(
         "pytest-retry",
@@ -422,6 +431,13 @@ def markers_for(distributions: Iterable[str]) -> dict[str, str]:
         for marker in entry.markers:
             result.setdefault(marker, provider)
     return result
+
+
+def configured_plugins(options: Iterable[str]) -> list[str]:
+    """Plugins whose own config options the pytest config sets (`asyncio_mode` -> pytest-asyncio)."""
+    present = set(options)
+    return [entry.distribution for entry in PLUGIN_MARKERS if present.intersection(entry.ini_options)]
+
 
 
 def all_distributions() -> list[str]:
