@@ -212,6 +212,11 @@ def new_implementation(call: CallFact, ctx: FileContext) -> str | None:
     return None
 
 
+def _may_reach_14(ctx: FileContext) -> bool:
+    """Whether the requirement allows websockets 14+, where the new implementation is the default."""
+    return not ctx.project.version_policy("websockets", ctx.path).all_below(DEFAULT_SWITCHED_AT)
+
+
 def _why(call: CallFact, ctx: FileContext) -> str:
     if call.qualname in TOP_LEVEL_CLIENTS | TOP_LEVEL_SERVERS:
         return f"the new asyncio implementation ({ctx.project.version_policy('websockets', ctx.path).origin})"
@@ -454,8 +459,9 @@ Flags what cannot be migrated mechanically on the server side:
   `serve()` (recognised by its parameter names);
 - a connection handler that takes two positional arguments (`async def
   handler(ws, path)`), passed to any `serve()` (new or legacy: it breaks as soon
-  as the server moves to the new implementation). The handler must be a name
-  bound only by a module-level or enclosing `def` / `async def`.
+  as the server moves to the new implementation) where the requirement allows
+  websockets 14+ (a project pinned below 14 never moves). The handler must be a
+  name bound only by a module-level or enclosing `def` / `async def`.
 
 Which `serve()` is new is decided as in GP101 and GP104.
 """
@@ -517,6 +523,15 @@ It is inserted once: when the line above already contains
         valid("import websockets.server\nwebsockets.server.serve(h, extra_headers={'A': 'b'})\n"),
         valid("import websockets\nwebsockets.serve(h, extra_headers=x)\n", options={"websockets-version": "13.1"}),
         valid("import websockets\nasync def h(ws, path):\n    pass\nh = wrap(h)\nwebsockets.serve(h)\n"),
+        # Pinned below 14 (web3 7.x: websockets<14): the legacy server keeps calling handler(ws, path).
+        valid(
+            "import websockets.legacy.server as s\nasync def h(ws, path):\n    pass\ns.serve(h, 'x', 0)\n",
+            options={"websockets-version": "13.1"},
+        ),
+        valid(
+            "import websockets\nasync def h(ws, path):\n    pass\nwebsockets.serve(h, 'x', 0)\n",
+            files={"requirements.txt": "websockets>=10,<14\n"},
+        ),
     )
     INVALID = (
         invalid(
@@ -532,7 +547,7 @@ It is inserted once: when the line above already contains
         invalid("import websockets\nwebsockets.serve(h, 'x', 0, extra_headers={'A': 'b'})\n"),
         invalid(
             "import websockets.legacy.server as s\nasync def h(ws, path):\n    pass\ns.serve(h, 'x', 0)\n",
-            options={"websockets-version": "13.1"},
+            options={"websockets-version": ">=13.1"},
         ),
         invalid(
             "import websockets\nasync def pr(path, request_headers):\n    return None\n"
@@ -589,7 +604,7 @@ It is inserted once: when the line above already contains
                         "select_subprotocol(client_subprotocols, server_subprotocols) is now"
                         ' select_subprotocol(connection, subprotocols) (upgrade guide: "Customizing the opening handshake")',
                     )
-            if facts is not None and facts.two_arg_handler:
+            if facts is not None and facts.two_arg_handler and (is_new or _may_reach_14(ctx)):
                 where = f"{_why(call, ctx)} calls it" if is_new else "the new websockets server (14.0+) calls it"
                 yield self._finding(
                     ctx, call, call.span, noted,
