@@ -10,6 +10,7 @@ import pytest
 from live_server import run_offline, running_server
 
 from conftest import locations
+from goldenpath_audit.auditor.findings import Applicability
 from goldenpath_audit.auditor.fixer import apply_fixes
 
 BELOW_14 = {"pyproject.toml": '[project]\nname = "x"\ndependencies = ["websockets>=12,<14"]\n'}
@@ -290,3 +291,38 @@ def test_migrated_legacy_client_sends_its_header_to_a_real_server(server, tmp_pa
     assert after.returncode == 0, after.stderr
     assert after.stdout == "ping websockets.asyncio.client\n"
     assert tokens == ["abc"]
+
+
+# -- fix safety beyond the calls ---------------------------------------------------------
+
+FROM_12 = {"requirements.txt": "websockets>=12.0\n"}
+
+
+def test_moving_into_websockets_asyncio_is_unsafe_while_releases_before_13_are_allowed(project) -> None:
+    """websockets.asyncio appeared in 13.0: on 12.x (allowed by >=12.0) the moved import fails."""
+    source = "from websockets.client import connect\nconnect(uri)\n"
+    (finding,) = project({"test_x.py": source, **FROM_12}).findings
+    assert finding.code == "GP102" and finding.fix is not None
+    assert finding.fix.applicability == Applicability.UNSAFE
+    assert "`websockets.asyncio` needs websockets 13.0+, and websockets>=12.0" in finding.fix.message
+    (finding,) = project({"test_x.py": source, **FROM_14}).findings
+    assert finding.fix is not None and finding.fix.applicability == Applicability.SAFE
+
+
+def test_a_legacy_import_with_an_import_error_fallback_has_an_unsafe_fix(project) -> None:
+    """deepgram: where the new import fails, the fallback's legacy connect gets additional_headers."""
+    source = (
+        "try:\n    from websockets.legacy.client import connect\n"
+        "except ImportError:\n    from websockets import connect\n"
+        "connect(uri, extra_headers=h)\n"
+    )
+    findings = [f for f in project({"test_x.py": source, **FROM_14}).findings if f.code == "GP102"]
+    assert [(f.line, f.fix.applicability if f.fix else None) for f in findings] == [(2, Applicability.UNSAFE)]
+    assert "the `except ImportError:` fallback" in findings[0].fix.message  # type: ignore[union-attr]
+
+
+def test_a_top_level_attribute_use_names_its_explicit_home(project) -> None:
+    source = "import websockets\n\nasync def main(uri):\n    async with websockets.connect(uri) as ws:\n        pass\n"
+    (finding,) = project({"test_x.py": source, **BELOW_14}, websockets_version="14.2").findings
+    assert finding.message.endswith("import `websockets.asyncio.client.connect` so the code means the same on both")
+    assert finding.fix is None

@@ -36,6 +36,7 @@ from goldenpath_audit.auditor.versions import policy_for
 from goldenpath_audit.rules.base import Rule, invalid, valid
 
 DEPRECATED_AT = "14.0"
+NEW_MODULES_SINCE = "13.0"  # websockets.asyncio.client / .server exist from this release
 FACTS_KEY = "websockets_legacy"
 
 CLIENT_NEW = "websockets.asyncio.client"
@@ -383,10 +384,13 @@ the migrated call works. It is safe only when no call of the moved name passes a
 argument that needs review (`read_limit`, `klass`, `create_protocol`,
 `legacy_recv`, `origins`, and for `serve` also `extra_headers`,
 `process_request`, `select_subprotocol`), passes `**kwargs`, gives `serve` a handler not known to take one
-argument, and the file reads no legacy connection attribute (`ws.path`,
-`ws.request_headers`, `ws.open`, ...). Otherwise it is unsafe. `websockets.auth.*`
+argument, the file reads no legacy connection attribute (`ws.path`,
+`ws.request_headers`, `ws.open`, ...), the requirement (or `--websockets-version`)
+allows no release below 13.0 (`websockets.asyncio` appeared in 13.0), and the
+import has no `except ImportError:` fallback (which would run the legacy client
+with the renamed arguments). Otherwise it is unsafe. `websockets.auth.*`
 and other `websockets.legacy` names have no fix (they need a redesign, e.g.
-`process_request=basic_auth(...)`). The moved import needs websockets 13.0+.
+`process_request=basic_auth(...)`).
 """
     REFERENCES = ("https://websockets.readthedocs.io/en/stable/howto/upgrade.html",)
 
@@ -447,13 +451,18 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
                 continue
             target = MOVABLE.get(qualname) or TOP_LEVEL.get(qualname)
             uses = [use for use in facts.uses if use.qualname == qualname]
-            fix = None if target is None else self._fix(facts, qualname, target, uses, _move_from(fact, qualname, target))
+            fix = None
+            if target is not None:
+                risks = _fix_risks(ctx, target, guarded=fact.guarded)
+                fix = self._fix(facts, qualname, target, uses, _move_from(fact, qualname, target), risks)
             yield self._finding(ctx, span, qualname, target, mode, fix, fact.line)
         for use in facts.uses:
             if not use.via_attribute or not self._flagged(use.qualname, mode):
                 continue
-            target = MOVABLE.get(use.qualname)
-            yield self._finding(ctx, use.span, use.qualname, target, mode, self._attribute_fix(ctx, facts, use, target), use.span.line)
+            movable = MOVABLE.get(use.qualname)
+            fix = self._attribute_fix(ctx, facts, use, movable)
+            target = movable or TOP_LEVEL.get(use.qualname)  # `import websockets` + `websockets.connect`: no fix, but a name
+            yield self._finding(ctx, use.span, use.qualname, target, mode, fix, use.span.line)
 
     @staticmethod
     def _flagged(qualname: str, mode: _Mode) -> bool:
@@ -481,12 +490,14 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
             params=(("module", module), ("new_module", target.rsplit(".", 1)[0])),
         )
         # Every moved call of the statement is part of this edit.
-        return self._fix(facts, use.qualname, target, through, operation)
+        return self._fix(facts, use.qualname, target, through, operation, _fix_risks(ctx, target, guarded=statement.guarded))
 
     @staticmethod
-    def _fix(facts: LegacyFacts, qualname: str, target: str, uses: list[LegacyUse], move: FixOperation) -> Fix:
+    def _fix(
+        facts: LegacyFacts, qualname: str, target: str, uses: list[LegacyUse], move: FixOperation, risks: list[str]
+    ) -> Fix:
         server = target.startswith(SERVER_NEW)
-        review: list[str] = []
+        review: list[str] = list(risks)
         operations = [move]
         for use in uses:
             if use.context != "call":
@@ -543,6 +554,25 @@ and other `websockets.legacy` names have no fix (they need a redesign, e.g.
                 "review: no mechanical replacement (see the websockets upgrade guide)"
             )
         return ctx.finding(self, span, message, fix=fix, statement_line=line)
+
+
+def _fix_risks(ctx: FileContext, target: str, *, guarded: bool) -> list[str]:
+    """What makes moving an import to `target` unsafe beyond the calls themselves.
+
+    `websockets.asyncio` appeared in 13.0: a range that still allows an older
+    release breaks on the moved import (a `--websockets-version` plan decides). And an import inside `try:` whose
+    handler imports a fallback (deepgram: `except ImportError: from websockets
+    import connect`) falls back to the legacy client exactly there, now called
+    with the new keywords.
+    """
+    risks = []
+    if target.startswith("websockets.asyncio."):
+        policy = ctx.project.version_policy("websockets", ctx.path)  # `--websockets-version` plans past this
+        if policy.allows_below(NEW_MODULES_SINCE):
+            risks.append(f"`websockets.asyncio` needs websockets 13.0+, and {policy.origin} allows older releases")
+    if guarded:
+        risks.append("the `except ImportError:` fallback, which runs with the renamed arguments where the new import fails")
+    return risks
 
 
 def _rename(span: Span, old: str, new: str) -> FixOperation:
