@@ -190,6 +190,19 @@ def test_uncertain_uses_are_reported_without_a_fix(project, tmp_path: Path, sour
     assert all(why in f.message and "review by hand" in f.message for f in result.findings), result.findings
 
 
+def test_a_use_after_the_handler_rebinds_the_name_is_the_new_class(project) -> None:
+    """deepgram's websocket_compat: the handler's code runs with the handler's import."""
+    source = (
+        "try:\n"
+        "    from websockets.exceptions import InvalidStatusCode as IWS\n"
+        "    def code(exc: IWS) -> int:\n        return exc.status_code\n"
+        "except ImportError:\n"
+        "    from websockets.exceptions import InvalidStatus as IWS\n"
+        "    def code(exc: IWS) -> int:\n        return exc.response.status_code\n"
+    )
+    assert [(f.line, f.column) for f in project({"test_x.py": source}).findings] == [(2, 39), (3, 19)]
+
+
 def test_gp105_version_gating(project, tmp_path: Path) -> None:
     # Every allowed version is below 14: InvalidStatusCode is what websockets.connect raises there.
     assert project({"test_x.py": EXCEPT}, websockets_version="13.1").findings == []

@@ -288,6 +288,30 @@ def collect_connection_facts(tree: ast.Module, source: SourceFile) -> Connection
     )
 
 
+def _rebound_earlier_in_block(tree: _Tree, node: ast.AST, local: str) -> bool:
+    """Whether an earlier statement of a block enclosing `node` imports `local` from elsewhere.
+
+    In `try: from M import Old as X ... except ImportError: from M import New as X; use(X)`,
+    the use in the handler runs after the handler's import: X is the new class there.
+    """
+    child, parent = node, tree.parent.get(node)
+    while parent is not None:
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and child in block:
+                if any(_imports_other(statement, local) for statement in block[: block.index(child)]):
+                    return True
+        child, parent = parent, tree.parent.get(parent)
+    return False
+
+
+def _imports_other(statement: ast.stmt, local: str) -> bool:
+    return isinstance(statement, ast.ImportFrom) and any(
+        (alias.asname or alias.name) == local and f"{statement.module}.{alias.name}" not in LEGACY_EXCEPTIONS
+        for alias in statement.names
+    )
+
+
 # GP105 collection ------------------------------------------------------------------------------------------------
 
 
@@ -326,6 +350,8 @@ class _ExceptionCollector:
         for node in tree.nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in imports:
                 qualname = tree.resolve(node)
+                if node.id in other and _rebound_earlier_in_block(tree, node, node.id):
+                    continue  # `except ImportError: from websockets.exceptions import InvalidStatus as X` then X
                 if qualname in LEGACY_EXCEPTIONS:
                     groups.setdefault(node.id, []).append(self._classify(node, qualname))
             elif (
