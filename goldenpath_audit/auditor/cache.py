@@ -150,6 +150,11 @@ class FactsCache:
         self._index: dict[str, tuple[int, int, str]] = {}
         self._seen: dict[str, tuple[int, int, str]] = {}
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the stored entries were read already (reading them is the expensive part)."""
+        return self._stored is not None
+
     def _load(self) -> dict[tuple[str, str], bytes]:
         if self._stored is None:
             self._stored, self._index = _read(self.file)

@@ -83,6 +83,8 @@ class RunPlan:
 
 # A run that replayed a memo saves the facts cache only when it parsed more files than this.
 FEW_NEW_FACTS = 100
+#: Files smaller than this are parsed rather than looked up while the facts cache is not loaded yet.
+PARSE_RATHER_THAN_LOAD = 64_000
 
 # FileOutcome.suppressions of a file checked from the cache without reading it.
 UNREAD: Suppressions = object()  # type: ignore[assignment]
@@ -481,7 +483,10 @@ class Runner:
             raw = path.read_bytes()
             self._digests[path] = _sha256(raw)
             source = SourceFile.from_bytes(self.project.display_path(path), raw)
-            facts = self._extract(source, raw, self._full_signature, markers=True, imports=True)
+            # A conftest is parsed in a millisecond; the facts cache of a big tree takes ~50 ms to
+            # load, which a run that re-checks one edited file would pay for nothing else.
+            lookup = self.cache is None or self.cache.loaded or len(raw) > PARSE_RATHER_THAN_LOAD
+            facts = self._extract(source, raw, self._full_signature, markers=True, imports=True, lookup=lookup)
         except (OSError, SourceDecodeError, SyntaxProblem, RecursionError, MemoryError):
             facts = None
         self._facts[path] = facts
