@@ -391,6 +391,13 @@ def test_setup_py_that_declares_nothing_readable(tmp_path: Path, text: str) -> N
     assert declared(tmp_path) is None
 
 
+def test_setup_py_whose_names_fan_out_is_read_quickly(tmp_path: Path) -> None:
+    """Six references per level, twelve levels: 6**12 paths unless each name is read once."""
+    lines = ["n0 = ['websockets<13']"] + [f"n{i} = [" + ", ".join([f"*n{i - 1}"] * 6) + "]" for i in range(1, 13)]
+    write(tmp_path, "setup.py", "\n".join(lines) + "\nsetup(install_requires=n12)\n")
+    assert spec(declared(tmp_path)) == SpecifierSet("<13")
+
+
 def test_setup_py_is_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     write(tmp_path, "setup.py", f"open({str(marker)!r}, 'w').close()\nsetup(install_requires=['websockets<13'])\n")

@@ -24,6 +24,7 @@ __all__ = ["SetupPy", "read_setup_py"]
 
 REQUIREMENT_KEYWORDS = ("install_requires", "tests_require", "extras_require")
 MAX_DEPTH = 30  # names followed through names, and nesting
+MAX_STRINGS = 10_000  # strings one expression may yield: `a = b + b; b = c + c; ...` stays bounded
 _CONTAINERS = ("list", "tuple", "sorted", "set", "dict")  # builtins whose arguments' strings are the result's
 
 
@@ -85,6 +86,7 @@ class _Reader:
     def __init__(self, tree: ast.Module) -> None:
         self.values: dict[str, list[ast.expr]] = {}
         self.items: dict[str, list[tuple[str, ast.expr]]] = {}  # `N["key"] = value`
+        self._names: dict[tuple[str, bool], list[str]] = {}  # each name's strings, computed once
         for statement in _module_statements(tree.body):
             for target, value in _assignments(statement):
                 self.values.setdefault(target, []).append(value)
@@ -104,8 +106,12 @@ class _Reader:
                     yield from self.items.get(keyword.value.id, ())
 
     def strings(self, node: ast.expr, *, dict_keys: bool, depth: int = 0, seen: frozenset[str] = frozenset()) -> list[str]:
+        """Distinct strings in source order, at most MAX_STRINGS."""
         if depth > MAX_DEPTH:
             return []
+        return list(dict.fromkeys(self._strings(node, dict_keys, depth, seen)))[:MAX_STRINGS]
+
+    def _strings(self, node: ast.expr, dict_keys: bool, depth: int, seen: frozenset[str]) -> list[str]:
         follow = lambda child: self.strings(child, dict_keys=dict_keys, depth=depth + 1, seen=seen)  # noqa: E731
         if isinstance(node, ast.Constant):
             return [node.value] if isinstance(node.value, str) else []
@@ -124,12 +130,16 @@ class _Reader:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CONTAINERS:
             return [s for argument in [*node.args, *(k.value for k in node.keywords)] for s in follow(argument)]
         if isinstance(node, ast.Name) and node.id not in seen:
-            inner = seen | {node.id}
-            return [
-                s
-                for value in self.values.get(node.id, ())
-                for s in self.strings(value, dict_keys=dict_keys, depth=depth + 1, seen=inner)
-            ]
+            key = (node.id, dict_keys)
+            if key not in self._names:
+                inner = seen | {node.id}
+                found = [
+                    s
+                    for value in self.values.get(node.id, ())
+                    for s in self.strings(value, dict_keys=dict_keys, depth=depth + 1, seen=inner)
+                ]
+                self._names[key] = list(dict.fromkeys(found))[:MAX_STRINGS]
+            return self._names[key]
         return []
 
     def entry_points(self, node: ast.expr, group: str) -> list[str]:
