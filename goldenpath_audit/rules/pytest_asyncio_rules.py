@@ -183,15 +183,7 @@ class _Collector:
             )
 
     def _event_loop_parameter(self, node: ast.FunctionDef | ast.AsyncFunctionDef, *, in_test_class: bool) -> None:
-        args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        # Arguments with defaults are not fixture requests.
-        with_default = set(map(id, positional[len(positional) - len(args.defaults) :]))
-        candidates = [a for a in positional if id(a) not in with_default]
-        candidates += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
-        if in_test_class and candidates and candidates[0] in positional:
-            candidates = candidates[1:]  # self
-        for arg in candidates:
+        for arg in _fixture_parameters(node, in_test_class=in_test_class):
             if arg.arg == "event_loop":
                 column = self.source.char_column(arg.lineno, arg.col_offset)
                 span = Span(arg.lineno, column, arg.lineno, column + len("event_loop"))
@@ -349,14 +341,21 @@ def _params_marks(decorators: list[ast.expr], scope: Scope) -> set[str]:
     return names
 
 
-def _requested_fixtures(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, *, in_test_class: bool) -> tuple[str, ...]:
-    """Parameter names (without defaults, `self` dropped in classes) and `usefixtures` literals on the test."""
+def _fixture_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef, *, in_test_class: bool) -> list[ast.arg]:
+    """The parameters pytest fills with fixtures: no defaults, and not a method's `self`."""
     args = node.args
     positional = [*args.posonlyargs, *args.args]
-    names = [a.arg for a in positional[: len(positional) - len(args.defaults)]]
-    if in_test_class and names and positional and names[0] == positional[0].arg:
-        names = names[1:]
-    names += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    with_default = set(map(id, positional[len(positional) - len(args.defaults) :]))
+    candidates = [a for a in positional if id(a) not in with_default]
+    candidates += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    if in_test_class and candidates and candidates[0] in positional:
+        candidates = candidates[1:]  # self
+    return candidates
+
+
+def _requested_fixtures(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, *, in_test_class: bool) -> tuple[str, ...]:
+    """Parameter names pytest fills with fixtures and `usefixtures` literals on the test."""
+    names = [arg.arg for arg in _fixture_parameters(node, in_test_class=in_test_class)]
     for decorator in node.decorator_list:
         if isinstance(decorator, ast.Call) and _mark_name(decorator.func, scope) == "usefixtures":
             names += [a.value for a in decorator.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
@@ -613,10 +612,14 @@ the name `pytest` is bound to something else gets no fix. Consider
             return
         if _trio_mode(ctx) or not _is_test_file(ctx):
             return
-        marking = _marking_fixtures(ctx, facts) if any(test.requests for test in facts.async_tests) else set()
+        marking: set[str] | None = None  # read from the conftests only when a test would be reported
         for test in facts.async_tests:
-            if test.handled or test.uncertain or marking.intersection(test.requests):
+            if test.handled or test.uncertain:
                 continue
+            if test.requests:
+                marking = _marking_fixtures(ctx, facts) if marking is None else marking
+                if marking.intersection(test.requests):
+                    continue
             message = (
                 f"async test `{test.name}` has no `asyncio` marker and pytest-asyncio runs in strict mode "
                 f"({origin}): it fails with 'async def functions are not natively supported'"
