@@ -76,7 +76,7 @@ class OwnDistribution:
     """
 
     name: str  # PEP 503-normalized
-    directory: Path  # where the pyproject.toml / setup.cfg naming it lives
+    directory: Path  # where the pyproject.toml, setup.cfg or setup.py naming it lives
     pytest_plugins: tuple[str, ...]  # modules named by its `pytest11` entry points
 
 
