@@ -471,6 +471,37 @@ def test_plugin_whose_own_option_the_config_sets_is_known(tmp_path: Path) -> Non
     assert assert_agrees(tmp_path, "-W", "error::pytest.PytestConfigWarning") == {}
 
 
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"pytest.ini": "[pytest]\naddopts = -p pytester\n"},
+        {"pytest.ini": "[pytest]\n", "conftest.py": "pytest_plugins = ['pytester']\n"},
+    ],
+    ids=["-p", "pytest_plugins"],
+)
+def test_pytesters_own_marker_is_known_where_pytester_is_enabled(tmp_path: Path, files: dict[str, str]) -> None:
+    """pytest's own suite: `-p pytester` registers `pytester_example_path`."""
+    write(
+        tmp_path,
+        {
+            **files,
+            "testing/test_a.py": "import pytest\n\n@pytest.mark.pytester_example_path('x')\ndef test_a():\n    pass\n",
+        },
+    )
+    assert assert_agrees(tmp_path, *NO_ASYNCIO) == {}
+
+
+def test_pytesters_own_marker_is_unknown_without_pytester(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pytest.ini": "[pytest]\n",
+            "testing/test_a.py": "import pytest\n\n@pytest.mark.pytester_example_path('x')\ndef test_a():\n    pass\n",
+        },
+    )
+    assert assert_agrees(tmp_path, *NO_ASYNCIO) == {"testing/test_a.py": "pytester_example_path"}
+
+
 def test_plugin_required_by_a_declared_package_is_known(tmp_path: Path) -> None:
     """pytest-aiohttp requires pytest-asyncio: declaring it installs the plugin that registers `asyncio`."""
     write(

@@ -349,8 +349,8 @@ class _Extractor:
             self.facts.pytestmark_tuples.append(self._span(node.value))
 
     def _check_fixture_marks(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: Scope) -> None:
-        if isinstance(node, ast.ClassDef):
-            return
+        if isinstance(node, ast.ClassDef) or self.function_depth:
+            return  # a fixture defined inside a function is no fixture pytest collects (pytest's own tests do it on purpose)
         decorators = node.decorator_list
         if not any(_decorator_target(d, scope) in FIXTURE_DECORATORS for d in decorators):
             return

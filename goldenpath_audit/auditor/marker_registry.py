@@ -22,6 +22,12 @@ from goldenpath_audit.auditor.pytest_config import PytestConfig, PytestConfigInd
 if TYPE_CHECKING:
     from goldenpath_audit.auditor.project import Project
 
+# Registered by pytest's own optional plugins when enabled (`-p pytester`, `pytest_plugins = ["pytester"]`).
+OPTIONAL_BUILTIN_MARKERS: dict[str, dict[str, str]] = {
+    "pytester": {"pytester_example_path": "pytester_example_path(*path_segments): ... (_pytest/pytester.py)"},
+    "_pytest.pytester": {"pytester_example_path": "pytester_example_path(*path_segments): ... (_pytest/pytester.py)"},
+}
+
 # Registered by pytest itself (domain facts B.1); `pytester_example_path` only with -p pytester.
 BUILTIN_MARKERS: dict[str, str] = {
     "skip": "skip(reason=None)",
@@ -82,8 +88,12 @@ class MarkerRegistry:
             known.add(Registration(name, "extra-markers", "listed in extra-markers"))
         for name, distribution in self._plugin_markers(directory, config).items():
             known.add(Registration(name, f"plugin {distribution}", f"registered by {distribution}"))
-        for module in self._hook_modules(directory, config):
+        modules, plugins = self._hook_modules(directory, config)
+        for module in modules:
             self._add_hook_registrations(known, module)
+        for plugin in plugins:
+            for name, text in OPTIONAL_BUILTIN_MARKERS.get(plugin, {}).items():
+                known.add(Registration(name, f"plugin {plugin}", text))
         return known
 
     def _plugin_markers(self, directory: Path, config: PytestConfig) -> dict[str, str]:
@@ -97,34 +107,29 @@ class MarkerRegistry:
             declared.append(own.name)
         return markers_for(declared + configured_plugins(config.options))
 
-    def _hook_modules(self, directory: Path, config: PytestConfig) -> list[Path]:
-        """conftest.py files from the rootdir down to `directory`, and the plugin modules they name."""
+    def _hook_modules(self, directory: Path, config: PytestConfig) -> tuple[list[Path], list[str]]:
+        """conftest.py files from the rootdir down to `directory`, the plugin modules they name, and those names."""
         rootdir = config.rootdir
         chain = [directory, *directory.parents]
         if rootdir in chain:
             chain = chain[: chain.index(rootdir) + 1]
         else:
             chain = [directory]
-        modules: list[Path] = []
-        for plugin in _dash_p_plugins(config.addopts):
-            modules += self._resolve_module(plugin, config)
+        names = _dash_p_plugins(config.addopts)
+        modules = [module for plugin in names for module in self._resolve_module(plugin, config)]
         own = self.project.dependencies.own_distribution(directory)
         for plugin in own.pytest_plugins if own is not None else ():
             modules += self._resolve_module(plugin, config, own.directory)
         # Initial conftests are loaded before any test module, so they count everywhere.
-        for conftest in self.initial_conftests(config):
+        conftests = list(self.initial_conftests(config))
+        conftests += [c for folder in reversed(chain) if (c := folder / "conftest.py") not in conftests and inputs.is_file(c)]
+        for conftest in conftests:
             modules.append(conftest)
             facts = self.project.facts_for(conftest)
             for plugin in facts.pytest_plugins if facts else ():
+                names.append(plugin)
                 modules += self._resolve_module(plugin, config)
-        for folder in reversed(chain):
-            conftest = folder / "conftest.py"
-            if inputs.is_file(conftest) and conftest not in modules:
-                modules.append(conftest)
-                facts = self.project.facts_for(conftest)
-                for plugin in facts.pytest_plugins if facts else ():
-                    modules += self._resolve_module(plugin, config)
-        return modules
+        return modules, names
 
     def initial_conftests(self, config: PytestConfig) -> list[Path]:
         """conftest.py files pytest loads before collecting, when run from the rootdir without args.

@@ -337,7 +337,14 @@ and pytest 9 fails collection with `Marks cannot be applied to fixtures.`
     EXAMPLE = "@pytest.fixture\n@pytest.mark.usefixtures('db')\ndef client(): ...\n"
     USE_INSTEAD = "@pytest.fixture\ndef client(db): ...\n"
     FIX_SAFETY = "There is no automatic fix: move the marker to the tests, or request the fixture as an argument."
-    VALID = (valid("import pytest\n\n@pytest.fixture\ndef client():\n    pass\n\n@pytest.mark.skip\ndef test_a(client):\n    pass\n"),)
+    VALID = (
+        valid("import pytest\n\n@pytest.fixture\ndef client():\n    pass\n\n@pytest.mark.skip\ndef test_a(client):\n    pass\n"),
+        # Defined inside a test, it is no fixture pytest collects: pytest's own suite asserts the error this way.
+        valid(
+            "import pytest\n\ndef test_a():\n    with pytest.raises(pytest.fail.Exception):\n\n"
+            "        @pytest.fixture\n        @pytest.mark.usefixtures('tmp_path')\n        def foo():\n            pass\n"
+        ),
+    )
     INVALID = (invalid("import pytest\n\n@pytest.fixture\n@pytest.mark.usefixtures('db')\ndef client():\n    pass\n"),)
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
