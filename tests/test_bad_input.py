@@ -38,6 +38,7 @@ def check(root: Path, files: dict[str, bytes | str], *paths: str) -> CheckResult
     """Write `files` beside test_ok.py and check the tree (or `paths`) with GP0 and GP1 rules."""
     for name, content in files.items():
         data = content.encode() if isinstance(content, str) else content
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
     targets = [root / path for path in paths] or [root]
     return Runner(load_settings(root), root, select=["GP0", "GP1"]).check(targets)
@@ -72,6 +73,13 @@ def test_syntax_error_is_gp001_at_its_position(root: Path, source: str, line: in
     assert locations(result) == [("test_bad.py", line, column, "GP001"), OK]
     assert result.findings[0].message == message
     assert result.errors == []
+
+
+def test_a_syntax_error_in_a_file_nothing_imports_is_not_reported(root: Path) -> None:
+    """black keeps formatter inputs with deliberate syntax errors in tests/data/: pytest never imports them."""
+    bad = "extra_headers = 1\ndef f(:\n    pass\n"
+    result = check(root, {"tests/data/cases/bad.py": bad, "tests/pkg/__init__.py": "", "tests/pkg/bad.py": bad})
+    assert locations(result) == [OK, ("tests/pkg/bad.py", 2, 7, "GP001")]
 
 
 def test_syntax_errors_through_the_cli(root: Path) -> None:

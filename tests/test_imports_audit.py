@@ -649,3 +649,24 @@ def test_fix_round_trip_keeps_local_names_comments_and_is_idempotent(
     second = fix_tree(tmp_path, unsafe=unsafe)
     assert (second.changes, second.errors) == ([], [])
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.py")} == snapshot
+
+
+def test_files_nothing_can_import_are_not_judged(audit) -> None:
+    """black's tests/data/cases/*.py are formatter inputs: no package, no test beside them, not a root."""
+    broken = "from app.gone import x\nfrom app.db import missing\n"
+    result = audit(
+        {
+            "tests/data/cases/import_spacing.py": broken,
+            "tests/data/cases/broken_syntax.py": "def f(:\n    pass\n",
+            "tests/helpers.py": broken,  # beside test_x.py: pytest puts tests/ on sys.path
+            "tests/test_x.py": "import helpers\n",
+            "tests/pkg/__init__.py": "",
+            "tests/pkg/util.py": broken,  # inside a package
+        }
+    )
+    assert sorted({(f.path, f.code) for f in result.findings}) == [
+        ("tests/helpers.py", "GP302"),
+        ("tests/helpers.py", "GP303"),
+        ("tests/pkg/util.py", "GP302"),
+        ("tests/pkg/util.py", "GP303"),
+    ]

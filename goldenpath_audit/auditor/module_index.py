@@ -44,7 +44,7 @@ import hashlib
 import os
 import stat
 import sys
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.machinery import FrozenImporter
 from pathlib import Path
@@ -610,6 +610,22 @@ class ModuleIndex:
         return cls(roots, installed=installed, cache_directory=cache_directory)
 
     # -- public questions ----------------------------------------------------------------
+
+    def importable(self, path: Path, is_test_file: Callable[[str], bool]) -> bool:
+        """Whether a test run can import this file at all.
+
+        Test modules and conftests are imported by pytest; a module inside a
+        package, in a search root, or beside a test module (whose basedir pytest
+        puts on `sys.path`) can be imported by them. What is left is data that
+        happens to end in `.py`: black's `tests/data/cases/*.py`, formatter
+        inputs with deliberate syntax errors, imports of modules that never
+        existed.
+        """
+        name, directory = path.name, _norm(path).parent
+        if name == "conftest.py" or is_test_file(name) or directory in self.roots:
+            return True
+        files = self._listing(directory).files
+        return "__init__.py" in files or any(is_test_file(other) for other in files if other.endswith(".py"))
 
     def is_first_party(self, module: str, *, importer: Path | None = None) -> bool:
         top = module.lstrip(".").split(".")[0]

@@ -149,6 +149,12 @@ class Project:
     def rule_enabled(self, code: str) -> bool:
         return code in self.enabled_codes
 
+    def importable(self, path: Path) -> bool:
+        """Whether a test run can import the file (see `ModuleIndex.importable`); the config is read only if needed."""
+        from goldenpath_audit.auditor.pytest_config import may_be_test_file
+
+        return self.module_index.importable(path, lambda name: may_be_test_file(name, lambda: self.pytest_configs.for_file(path)))
+
     @property
     def module_index(self) -> "ModuleIndex":
         """First-party modules of the project, built lazily (only what something imports)."""

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import bisect
 import configparser
+import fnmatch
 import os
 import re
 import shlex
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,14 @@ SETUP_CFG_PYTEST_SECTION = (
 )
 
 
+DEFAULT_PYTHON_FILES = ("test_*.py", "*_test.py")
+
+
+def may_be_test_file(name: str, config: "Callable[[], PytestConfig]") -> bool:
+    """A test file by pytest's default patterns, or else by the config's (read only then): an over-approximation."""
+    return any(fnmatch.fnmatch(name, pattern) for pattern in DEFAULT_PYTHON_FILES) or config().is_test_file(name)
+
+
 @dataclass(frozen=True)
 class MarkerLine:
     """One line of the `markers` option."""
@@ -86,6 +95,15 @@ class PytestConfig:
     addopts: tuple[str, ...] = ()
     options: dict[str, object] = field(default_factory=dict, hash=False)
     problems: tuple[str, ...] = ()
+
+    def is_test_file(self, name: str) -> bool:
+        """Whether pytest collects tests from a file of this name (`python_files`, default `test_*.py` `*_test.py`)."""
+        patterns = self.options.get("python_files")
+        if isinstance(patterns, str):
+            patterns = patterns.split()
+        if not isinstance(patterns, list) or not patterns:
+            patterns = DEFAULT_PYTHON_FILES
+        return any(fnmatch.fnmatch(name, str(pattern)) for pattern in patterns)
 
     def testpaths(self) -> list[str]:
         """The `testpaths` entries (glob patterns relative to the rootdir), as written."""

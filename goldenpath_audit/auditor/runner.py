@@ -607,7 +607,8 @@ class Runner:
             unsupported = self._needs_newer_python(path, display, problem)
             if unsupported is not None:
                 return FileOutcome([], unsupported)
-            findings = self._syntax_finding(display, problem)
+            # Formatter fixtures with deliberate syntax errors (black's tests/data/) are imported by nothing.
+            findings = self._syntax_finding(display, problem) if self.project.importable(path) else []
         except (RecursionError, MemoryError):
             return FileOutcome([], FileError(display, "too deeply nested to analyse"))
         findings = [finding for finding in findings if not matches(finding.code, ignored)]

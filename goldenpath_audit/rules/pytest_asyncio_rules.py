@@ -19,7 +19,6 @@ in `ctx.facts.extra[FACTS_KEY]`); nothing is imported or run.
 from __future__ import annotations
 
 import ast
-import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -628,14 +627,8 @@ the name `pytest` is bound to something else gets no fix. Consider
 
 
 def _is_test_file(ctx: FileContext) -> bool:
-    """Whether pytest collects tests from this file (`python_files`, default `test_*.py` and `*_test.py`)."""
-    config = ctx.project.pytest_configs.for_file(ctx.path)
-    patterns = config.options.get("python_files")
-    if isinstance(patterns, str):
-        patterns = patterns.split()
-    if not isinstance(patterns, list) or not patterns:
-        patterns = ["test_*.py", "*_test.py"]
-    return any(fnmatch.fnmatch(ctx.path.name, str(pattern)) for pattern in patterns)
+    """Whether pytest collects tests from this file."""
+    return ctx.project.pytest_configs.for_file(ctx.path).is_test_file(ctx.path.name)
 
 
 def _trio_mode(ctx: FileContext) -> bool:
