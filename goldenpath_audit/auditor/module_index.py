@@ -383,7 +383,7 @@ class _Binder:
         call handing `__name__` to a module patcher (celery's
         `recreate_module(__name__, ...)`, trio's `deprecate_attributes(__name__, ...)`).
         """
-        own_aliases = set(_own_aliases(tree, self.own_name))
+        own_aliases: set[str] | None = None  # a second walk, only for a file that calls setattr
         for statement in tree.body:
             if isinstance(statement, (ast.Expr, ast.Assign)) and _patches_own_module(statement.value):
                 self.open_namespace = True
@@ -396,7 +396,9 @@ class _Binder:
                 self.open_namespace = True  # protobuf's `_builder.BuildTopDescriptorsAndMessages(..., globals())`
             elif _is_call_of(node, "setattr") and node.args:  # type: ignore[attr-defined]
                 target = node.args[0]  # type: ignore[attr-defined]
-                if _is_sys_modules_item(target) or (isinstance(target, ast.Name) and target.id in own_aliases):
+                if isinstance(target, ast.Name) and own_aliases is None:
+                    own_aliases = set(_own_aliases(tree, self.own_name))
+                if _is_sys_modules_item(target) or (isinstance(target, ast.Name) and target.id in (own_aliases or ())):
                     self.open_namespace = True
             if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
                 if _is_call_of(node.value, "globals"):
