@@ -109,3 +109,48 @@ def test_a_replayed_pre_commit_run_imports_no_rule_and_no_engine_heavyweight(tmp
     assert "GP201 marker `slwo` is not registered" in second.stdout
     assert "Found 2 findings" in second.stdout
     assert "EXIT 1 HEAVY []" in second.stderr
+
+
+EDIT_PROBE = """
+import sys
+from goldenpath_audit.cli import main
+sys.argv = ["goldenpath-audit", "check", "."]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+optional = sorted(
+    name for name in sys.modules
+    if name in {"packaging.requirements", "packaging.utils", "packaging.tags", "configparser", "tempfile",
+                "goldenpath_audit.auditor.static_eval", "goldenpath_audit.auditor.setup_py"}
+)
+print("EXIT", code, "OPTIONAL", optional, file=sys.stderr)
+"""
+
+
+def test_re_checking_an_edited_file_imports_only_what_the_project_needs(tmp_path: Path) -> None:
+    # A one-file edit is re-checked with the rules imported; its time over a
+    # replayed run is mostly imports. A project configured in pyproject.toml,
+    # with plain requirement lines and no conftest hooks, needs no INI parser,
+    # no setup.py reader, no PEP 508 marker grammar and no tempfile.
+    write_tree(
+        tmp_path,
+        {
+            ".git/HEAD": "",
+            "pyproject.toml": '[project]\nname = "p"\ndependencies = ["websockets>=14", "pytest >= 8, <10"]\n'
+            '[tool.pytest.ini_options]\nmarkers = ["slow: slow"]\naddopts = "-ra"\n',
+            "tests/test_ws.py": "import pytest\nimport websockets\n\n\n@pytest.mark.slwo\n"
+            "async def test_x():\n    await websockets.connect('ws://h', extra_headers={})\n",
+        },
+    )
+    age(tmp_path)
+
+    def run() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", EDIT_PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        ).stderr
+
+    run()
+    test = tmp_path / "tests/test_ws.py"
+    test.write_text(test.read_text() + "\n\ndef test_new():\n    pass\n")
+    assert "EXIT 1 OPTIONAL []" in run()

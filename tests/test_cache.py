@@ -277,13 +277,13 @@ def test_warm_run_does_not_parse_unchanged_files(tree: Path, monkeypatch: pytest
 
 
 def test_write_permission_denied_is_not_fatal(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tempfile
+    from goldenpath_audit.auditor import cache
 
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     cold = check_json("--no-cache")
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    monkeypatch.setattr(cache, "_exclusive_temp", denied)  # root ignores real permissions
     result = invoke("check", "--output-format", "json")
     assert result.stdout == cold
     assert "Traceback" not in result.output

@@ -672,3 +672,75 @@ def test_pytest_asyncio_and_pytest_tables() -> None:
 def test_policy_from_a_declaration_with_an_invalid_specifier_means_any(tmp_path: Path) -> None:
     declaration = Declaration("websockets", "not a spec", (), tmp_path / "x.txt", "websockets??")
     assert policy(declaration).allows_at_least("14.0")
+
+
+# --- requirement lines: the fast path agrees with packaging ---------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from packaging.requirements import InvalidRequirement, Requirement  # noqa: E402
+from packaging.utils import canonicalize_name  # noqa: E402
+
+from goldenpath_audit.auditor.dependencies import _mention, canonical_name  # noqa: E402
+
+
+def _packaging_mention(line: str) -> tuple[str, str, str] | None:
+    """What packaging's own PEP 508 parser makes of `line` (the oracle)."""
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement:
+        return None
+    text = line.split(";", 1)[0].strip() if requirement.marker is not None else line.strip()
+    return canonicalize_name(requirement.name), str(requirement.specifier), text
+
+
+def _our_mention(line: str) -> tuple[str, str, str] | None:
+    mention = _mention(line, Path("pyproject.toml"))
+    return None if mention is None else (mention.package, mention.specifier, mention.text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "websockets",
+        "websockets>=14",
+        "Websockets >= 14.0, <16",
+        "pytest_asyncio==1.*",
+        "foo.bar-baz~=2.1",
+        "foo===1.0",
+        "foo>=1.0.*",  # invalid: a wildcard only goes with == and !=
+        "foo>=1,",
+        "foo >=1 ,<2",
+        "foo== 1.0.post1",
+        "foo!=1.0-1",
+        "foo>=1.0dev0",
+        "websockets[speedups]>=14",
+        "websockets>=14; python_version >= '3.9'",
+        "websockets (>=14)",
+        "websockets @ https://example.invalid/websockets.whl",
+        "-e .",
+        "1foo>=1",
+        "foo-",
+        "foo 1.0",
+        "",
+    ],
+)
+def test_requirement_lines_read_as_packaging_reads_them(line: str) -> None:
+    assert _our_mention(line) == _packaging_mention(line)
+
+
+_PIECES = st.sampled_from(
+    ["websockets", "Py_Test", "a", "a.b-c", " ", "  ", ">=", "<", "==", "!=", "~=", "===", ">", "<=",
+     "1", "14.0", "1.*", "2.0rc1", "1.0.post1", "0!1", "1+local", ",", ", ", "[x]", ";", "(", ")", "-", "."]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=8).map("".join))
+def test_any_requirement_line_reads_as_packaging_reads_it(line: str) -> None:
+    assert _our_mention(line) == _packaging_mention(line)
+
+
+@given(st.text(alphabet="aZ09._-", min_size=1, max_size=12))
+def test_canonical_name_is_packagings(name: str) -> None:
+    assert canonical_name(name) == canonicalize_name(name)

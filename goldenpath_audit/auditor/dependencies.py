@@ -15,7 +15,6 @@ and never raises, because reporting those is another component's job.
 
 from __future__ import annotations
 
-import configparser
 import fnmatch
 import os
 import re
@@ -25,15 +24,17 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from goldenpath_audit.auditor import inputs
-from goldenpath_audit.auditor.setup_py import SetupPy, read_setup_py
+
+if TYPE_CHECKING:  # both are imported where used: most projects have neither setup.cfg nor setup.py
+    import configparser
+
+    from goldenpath_audit.auditor.setup_py import SetupPy
 
 _T = TypeVar("_T")
 
@@ -134,7 +135,7 @@ class DependencyIndex:
         key = (package, directory)
         if key in self._nearest:  # every file of a directory asks the same question
             return self._nearest[key]
-        name = canonicalize_name(package)
+        name = canonical_name(package)
         found = None
         chain = self._ancestors.get(directory)
         if chain is None:
@@ -276,15 +277,50 @@ def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
+_NAME_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name normalised as PEP 503 says (`Pytest_Asyncio` -> `pytest-asyncio`).
+
+    What `packaging.utils.canonicalize_name` returns (tests/test_dependencies.py
+    compares them). Not that function itself: `packaging.utils` imports
+    `packaging.tags`, logging and sysconfig, ~5 ms that a one-file re-check
+    would pay for one regular expression.
+    """
+    return _NAME_SEPARATORS.sub("-", name).lower()
+
+
+# A bare name, or a name and comma-separated `<op><version>` clauses: most
+# requirement lines anyone writes. Anything else (extras, markers, URLs,
+# parentheses) goes to packaging's full PEP 508 parser.
+_OPERATOR_VERSION = r"(?:===|~=|==|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!-]*"
+_SIMPLE_REQUIREMENT = re.compile(
+    rf"\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
+    rf"(?P<specifier>{_OPERATOR_VERSION}(?:\s*,\s*{_OPERATOR_VERSION})*)?\s*"
+)
+
+
 def _mention(line: str, source: Path) -> _Mention | None:
     """A PEP 508 requirement line as a mention; invalid lines are skipped, never fatal."""
+    simple = _SIMPLE_REQUIREMENT.fullmatch(line)
+    if simple is not None:
+        try:
+            specifier = SpecifierSet(simple["specifier"] or "")
+        except InvalidSpecifier:
+            return None  # as packaging's parser would reject it: the clauses are the same Specifiers
+        return _Mention(canonical_name(simple["name"]), str(specifier), line.strip(), source)
+    # packaging.requirements costs ~6 ms to import (its marker grammar); only
+    # lines with extras, markers or URLs need it.
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(line)
     except InvalidRequirement:
         return None
     # Markers are ignored on purpose: the requirement is assumed to apply.
     text = line.split(";", 1)[0].strip() if requirement.marker is not None else line.strip()
-    return _Mention(canonicalize_name(requirement.name), str(requirement.specifier), text, source)
+    return _Mention(canonical_name(requirement.name), str(requirement.specifier), text, source)
 
 
 def _mentions(lines: Iterable[str], source: Path) -> list[_Mention]:
@@ -346,7 +382,7 @@ def _poetry_mention(name: str, value: Any, path: Path) -> _Mention | None:
     except ValueError:
         return None
     text = f"{name} {' || '.join(constraints)}"
-    return _Mention(canonicalize_name(name), specifier, text, path)
+    return _Mention(canonical_name(name), specifier, text, path)
 
 
 def _poetry_constraints(value: Any) -> list[str]:
@@ -515,6 +551,8 @@ def _setup_cfg_values(path: Path, read: Callable[[configparser.ConfigParser], li
     text = _read_text(path)
     if text is None:
         return None
+    import configparser
+
     # No interpolation: `%` is legal in URLs. A default section nobody names,
     # so a literal `[DEFAULT]` is not smeared into every other section.
     parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\0none")
@@ -530,7 +568,11 @@ def _setup_cfg_values(path: Path, read: Callable[[configparser.ConfigParser], li
 
 def _setup_py(path: Path) -> SetupPy | None:
     text = _read_text(path)
-    return read_setup_py(text) if text is not None else None
+    if text is None:
+        return None
+    from goldenpath_audit.auditor.setup_py import read_setup_py
+
+    return read_setup_py(text)
 
 
 def _setup_py_mentions(path: Path) -> list[_Mention]:
@@ -551,7 +593,7 @@ def _own_distribution(directory: Path) -> OwnDistribution | None:
     if isinstance(name, str) and name.strip():
         tables = [_table(project, "entry-points", "pytest11"), _table(poetry, "plugins", "pytest11")]
         values = [value for table in tables for value in table.values() if isinstance(value, str)]
-        return OwnDistribution(canonicalize_name(name.strip()), directory, _entry_modules(values))
+        return OwnDistribution(canonical_name(name.strip()), directory, _entry_modules(values))
     return _setup_cfg_distribution(directory) or _setup_py_distribution(directory)
 
 
@@ -567,7 +609,7 @@ def _setup_cfg_distribution(directory: Path) -> OwnDistribution | None:
         return None
     name, entries = values
     plugins = [line.partition("=")[2] for line in entries.splitlines() if "=" in line]
-    return OwnDistribution(canonicalize_name(name), directory, _entry_modules(plugins))
+    return OwnDistribution(canonical_name(name), directory, _entry_modules(plugins))
 
 
 def _setup_py_distribution(directory: Path) -> OwnDistribution | None:
@@ -575,7 +617,7 @@ def _setup_py_distribution(directory: Path) -> OwnDistribution | None:
     if declared is None or not declared.name or not declared.name.strip():
         return None
     plugins = [line.partition("=")[2] for line in declared.pytest11 if "=" in line]
-    return OwnDistribution(canonicalize_name(declared.name.strip()), directory, _entry_modules(plugins))
+    return OwnDistribution(canonical_name(declared.name.strip()), directory, _entry_modules(plugins))
 
 
 def _entry_modules(values: Iterable[str]) -> tuple[str, ...]:
@@ -727,7 +769,7 @@ def _add_pin(pins: dict[str, tuple[list[str], list[Path]]], entry: Any, path: Pa
     name, version = entry.get("name"), entry.get("version")
     if not isinstance(name, str) or not isinstance(version, str):
         return
-    versions, locks = pins.setdefault(canonicalize_name(name), ([], []))
+    versions, locks = pins.setdefault(canonical_name(name), ([], []))
     if version not in versions:
         versions.append(version)
     if path not in locks:

@@ -149,9 +149,9 @@ def extract_facts(
 
 
 def _module_marker_facts(tree: ast.Module, source: SourceFile, facts: FileFacts) -> None:
-    from goldenpath_audit.auditor.static_eval import marker_registrations
-
     if "pytest_configure" in source.text:
+        from goldenpath_audit.auditor.static_eval import marker_registrations  # only conftests need it
+
         registrations, unevaluated = marker_registrations(tree, source)
         facts.registrations = [(r.name, r.text, r.line) for r in registrations]
         facts.unevaluated_registrations = [(u.line, u.column) for u in unevaluated]

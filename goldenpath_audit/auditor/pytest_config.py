@@ -18,7 +18,6 @@ problem string `"<file>: <reason>"`, using pytest's own wording where it has one
 from __future__ import annotations
 
 import bisect
-import configparser
 import fnmatch
 import os
 import re
@@ -344,6 +343,8 @@ def _load_ini(path: Path, text: str) -> _Loaded:
     fmt = _FORMATS.get(name, "ini")
     always = name in _ALWAYS_MATCH
     text = text.removeprefix("\N{BYTE ORDER MARK}")  # iniconfig drops a BOM, so pytest accepts it
+    import configparser  # here: a project configured in pyproject.toml never needs it
+
     parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00no-default-section")
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep key case, as pytest's iniconfig does
     try:

@@ -16,7 +16,6 @@ the question the dependency index answers.
 from __future__ import annotations
 
 import ast
-import configparser
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -210,6 +209,8 @@ def _item_assignments(statement: ast.stmt) -> Iterator[tuple[str, str, ast.expr]
 
 
 def _ini_group(text: str, group: str) -> list[str]:
+    import configparser  # here: only a setup.py that reads setup.cfg needs it
+
     parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\0none")
     try:
         parser.read_string(text)

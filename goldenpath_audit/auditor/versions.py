@@ -16,10 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from goldenpath_audit.auditor.dependencies import Declaration
+from goldenpath_audit.auditor.dependencies import Declaration, canonical_name
 
 __all__ = ["KNOWN_RELEASES", "VersionPolicy", "policy_for", "policy_from_override"]
 
@@ -119,7 +118,7 @@ def _allowed(package: str, specifier: str, pinned: tuple[Version, ...]) -> tuple
 def _candidates(package: str, specifier: SpecifierSet) -> list[Version]:
     """Known releases, the versions the specifier names, the floor and the far future, ascending."""
     found = {_FLOOR, _FAR_FUTURE}
-    found.update(Version(v) for v in KNOWN_RELEASES.get(canonicalize_name(package), ()))
+    found.update(Version(v) for v in KNOWN_RELEASES.get(canonical_name(package), ()))
     for clause in specifier:
         named = clause.version.removesuffix(".*")
         try:
@@ -131,13 +130,13 @@ def _candidates(package: str, specifier: SpecifierSet) -> list[Version]:
 
 def _newest(package: str) -> Version:
     """The newest release we know of; the far future for packages not tabled."""
-    known = KNOWN_RELEASES.get(canonicalize_name(package))
+    known = KNOWN_RELEASES.get(canonical_name(package))
     return max(Version(v) for v in known) if known else _FAR_FUTURE
 
 
 def policy_for(package: str, declaration: Declaration | None, *, display_path: Callable[[Path], str]) -> VersionPolicy:
     """The policy a project's declaration implies; lock pins beat ranges, nothing declared means newest."""
-    name = canonicalize_name(package)
+    name = canonical_name(package)
     if declaration is None:
         origin = f"no {name} requirement found; assuming the newest release"
         return VersionPolicy(name, SpecifierSet(""), (_newest(name),), origin)
@@ -175,7 +174,7 @@ def policy_from_override(package: str, value: str, origin: str) -> VersionPolicy
     A bare version pins exactly that version; a bare wildcard such as `13.*` means `==13.*`.
     Raises ValueError naming the accepted forms when `value` is neither.
     """
-    name = canonicalize_name(package)
+    name = canonical_name(package)
     text = value.strip()
     try:
         version = Version(text)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from packaging.utils import canonicalize_name
+from goldenpath_audit.auditor.dependencies import canonical_name
 
 
 @dataclass(frozen=True)
@@ -404,7 +404,7 @@ def _index() -> dict[str, PluginMarkers]:
     by_name: dict[str, PluginMarkers] = {}
     for entry in PLUGIN_MARKERS:
         for name in (entry.distribution, *entry.also_provided_by):
-            by_name.setdefault(canonicalize_name(name), entry)
+            by_name.setdefault(canonical_name(name), entry)
     return by_name
 
 
@@ -422,7 +422,7 @@ def markers_for(distributions: Iterable[str]) -> dict[str, str]:
     marker (flaky and pytest-rerunfailures), the one listed first in
     `PLUGIN_MARKERS` wins.
     """
-    declared = {canonicalize_name(name) for name in distributions}
+    declared = {canonical_name(name) for name in distributions}
     result: dict[str, str] = {}
     for entry in PLUGIN_MARKERS:
         provider = _provider(entry, declared)
@@ -447,14 +447,14 @@ def all_distributions() -> list[str]:
         for entry in PLUGIN_MARKERS
         for name in (entry.distribution, *entry.also_provided_by, *entry.required_by)
     )
-    return list(dict.fromkeys(canonicalize_name(name) for name in names))
+    return list(dict.fromkeys(canonical_name(name) for name in names))
 
 
 def _provider(entry: PluginMarkers, declared: set[str]) -> str | None:
     for name in (entry.distribution, *entry.also_provided_by):
-        if canonicalize_name(name) in declared:
-            return canonicalize_name(name)
+        if canonical_name(name) in declared:
+            return canonical_name(name)
     for name in entry.required_by:
-        if canonicalize_name(name) in declared:
-            return f"{canonicalize_name(entry.distribution)} (required by {canonicalize_name(name)})"
+        if canonical_name(name) in declared:
+            return f"{canonical_name(entry.distribution)} (required by {canonical_name(name)})"
     return None
