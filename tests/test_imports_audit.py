@@ -670,3 +670,28 @@ def test_files_nothing_can_import_are_not_judged(audit) -> None:
         ("tests/pkg/util.py", "GP302"),
         ("tests/pkg/util.py", "GP303"),
     ]
+
+
+def test_imports_under_a_main_guard_are_not_judged(audit) -> None:
+    """pip's vendored rich/tree.py: a demo under `if __name__ == "__main__":` never runs on import."""
+    result = audit(
+        {
+            "app/tree.py": 'def f():\n    return 1\n\n\nif __name__ == "__main__":\n    from app.demo import Demo\n'
+            "else:\n    from app.gone import x\n",
+            "tests/test_tree.py": "from app.tree import f\n\n\ndef test_f():\n    assert f() == 1\n",
+        }
+    )
+    assert keys(result) == [("app/tree.py", 8, 5, "GP302")]
+
+
+def test_a_shared_namespace_package_is_not_judged_beyond_what_the_tree_ships(audit) -> None:
+    """opentelemetry-sdk's tests import `opentelemetry.trace` from opentelemetry-api."""
+    result = audit(
+        {
+            "pyproject.toml": '[project]\nname = "acme-sdk"\ndependencies = ["acme-api"]\n',
+            "src/acme/sdk/__init__.py": "X = 1\n",
+            "tests/test_sdk.py": "from acme import trace\nimport acme.metrics\nfrom acme.sdk import X, Y\n",
+        },
+        base={},
+    )
+    assert keys(result) == [("tests/test_sdk.py", 3, 25, "GP303")]

@@ -737,3 +737,107 @@ def test_missing_roots_and_odd_names(tmp_path: Path) -> None:
     assert not index.is_first_party(".relative")
     assert index.find("") is None and index.find("a..b") is None
     assert index.defining_modules("X") == []
+
+
+# -- real-world layouts (each from an audited release) ---------------------------------------
+
+
+def test_a_namespace_package_other_distributions_extend_is_open(tmp_path: Path) -> None:
+    """opentelemetry-sdk ships `opentelemetry.sdk`; `opentelemetry.trace` comes from opentelemetry-api."""
+    write(tmp_path, {"src/acme/sdk/__init__.py": "X = 1\n"})
+    index = ModuleIndex([tmp_path, tmp_path / "src"], distributions=["acme-sdk"])
+    acme = index.find("acme")
+    assert acme is not None and acme.open_namespace  # `from acme import trace`
+    assert index.find("acme.metrics") is not None  # another distribution's portion
+    assert index.find("acme.sdk.nothere") is None  # what the tree ships is still judged
+    assert not index.find("acme.sdk").has_name("Y")  # type: ignore[union-attr]
+
+
+def test_a_namespace_package_of_the_project_alone_stays_closed(tmp_path: Path) -> None:
+    write(tmp_path, {"app/db/__init__.py": "", "app/helpers.py": "", "lib/api/__init__.py": ""})
+    index = ModuleIndex([tmp_path], distributions=["my-service", "app"])  # no multi-part name starts with app/lib
+    assert index.find("app.nothing") is None
+    assert index.find("lib.nothing") is None
+    shared = ModuleIndex([tmp_path], distributions=["app-core"])
+    assert shared.find("app.nothing") is None  # app/ holds a module of its own: the project's
+
+
+def test_pkg_resources_namespace_package_has_a_dynamic_path(tmp_path: Path) -> None:
+    """zope.component 5.1: `src/zope/__init__.py` declares the namespace."""
+    write(
+        tmp_path,
+        {
+            "src/zope/__init__.py": "__import__('pkg_resources').declare_namespace(__name__)\n",
+            "src/zope/component/__init__.py": "",
+        },
+    )
+    index = ModuleIndex([tmp_path / "src"])
+    assert index.find("zope.interface") is not None
+    assert index.find("zope.component.nothere") is None
+
+
+def test_module_level_exec_opens_the_namespace(tmp_path: Path) -> None:
+    """twisted.words.xish.xpath defines its parser classes in a module-level `exec`."""
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/parser.py": 'exec(r"""class Parser: pass""")\n',
+            "pkg/plain.py": "def run():\n    exec('x = 1')\n",
+        },
+    )
+    index = ModuleIndex([tmp_path])
+    assert index.find("pkg.parser").has_name("Parser")  # type: ignore[union-attr]
+    assert not index.find("pkg.plain").has_name("x")  # type: ignore[union-attr]  # a function's exec is local
+
+
+def test_cython_sources_alone_do_not_make_a_namespace_package(tmp_path: Path) -> None:
+    """pyyaml: `yaml/_yaml.pyx` at the root, the package itself under `lib/` (installed)."""
+    write(tmp_path, {"pkg/_ext.pyx": "", "pkg/_ext.pxd": "", "lib/pkg/__init__.py": "", "lib/pkg/sub.py": ""})
+    assert ModuleIndex([tmp_path]).find("pkg.sub") is None
+    assert not ModuleIndex([tmp_path]).is_first_party("pkg")
+
+
+def test_generated_and_compiled_submodules_from_other_build_tools(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.setuptools_scm]\nversion_file = "src/pkg/_version.py"\n',
+            "setup.py": 'setup(cffi_modules=["build_ffi.py:ffi"])\n',
+            "build_ffi.py": 'ffi.set_source("pkg._lib", "")\n',
+            "CMakeLists.txt": "python_add_library(_core MODULE src/core.c WITH_SOABI)\ninstall(TARGETS _core DESTINATION pkg)\n",
+            "src/pkg/__init__.py": "",
+        },
+    )
+    index = ModuleIndex([tmp_path, tmp_path / "src"])
+    for module in ("pkg._version", "pkg._lib", "pkg._core"):
+        info = index.find(module)
+        assert info is not None and info.open_namespace, module
+    assert index.find("pkg._other") is None
+    assert index.find("pkg.core") is None  # `src/core.c` is a source, not a target
+
+
+def test_hatch_vcs_version_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.hatch.build.hooks.vcs]\nversion-file = "pkg/_version.py"\n',
+            "pkg/__init__.py": "",
+        },
+    )
+    assert ModuleIndex([tmp_path]).find("pkg._version") is not None
+
+
+def test_a_declared_dependency_found_only_beside_the_importer_is_not_first_party(tmp_path: Path) -> None:
+    """openai-agents: `examples/realtime/twilio/server.py` imports the twilio SDK it depends on."""
+    write(tmp_path, {"examples/realtime/twilio/__init__.py": "", "examples/realtime/twilio/server.py": ""})
+    importer = tmp_path / "examples/realtime/twilio/server.py"
+    assert not ModuleIndex([tmp_path], installed={"twilio"}).is_first_party("twilio", importer=importer)
+    assert ModuleIndex([tmp_path]).is_first_party("twilio", importer=importer)
+
+
+def test_main_modules_are_not_importable(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/__main__.py": "", "pkg/cli.py": ""})
+    index = ModuleIndex([tmp_path])
+    assert not index.importable(tmp_path / "pkg/__main__.py", lambda name: False)
+    assert index.importable(tmp_path / "pkg/cli.py", lambda name: False)

@@ -96,6 +96,8 @@ def _walk(body: list[ast.stmt], source: SourceFile, out: list[ImportFact], where
                 _walk(handler.body, source, out, alternative)
             for block in (node.orelse, node.finalbody):
                 _walk(block, source, out, where)
+        elif isinstance(node, ast.If) and _is_main_guard(node.test):
+            _walk(node.orelse, source, out, where)  # the body runs as a script, never on import
         elif isinstance(node, ast.If):
             negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
             test = node.test.operand if negated else node.test  # type: ignore[attr-defined]
@@ -126,6 +128,16 @@ def _suppresses_import_error(expr: ast.expr) -> bool:
         return False
     handler = ast.ExceptHandler(type=ast.Tuple(elts=list(expr.args), ctx=ast.Load()), name=None, body=[])
     return catches_import_error(handler)
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides) and any(
+        isinstance(side, ast.Constant) and side.value == "__main__" for side in sides
+    )
 
 
 def _is_type_checking(test: ast.expr) -> bool:

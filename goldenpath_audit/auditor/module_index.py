@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 
 import ast
+import functools
 import hashlib
 import os
 import stat
@@ -81,6 +82,7 @@ _CODE_SEARCH_DIRECTORIES = 200
 #: A module the build compiles (Cython's `x.pyx`), or a stub whose module is compiled from C
 #: (`x.pyi` beside no `x.py`): an unbuilt checkout has no `.so` yet, but the module will exist.
 _BUILT_FROM = ("pyx", "pyi")
+_BUILT_SUFFIXES = tuple(f".{suffix}" for suffix in _BUILT_FROM)
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ class _Binder:
         if text is None or "global" in text:
             self._global_declarations(tree)
         if text is None or any(word in text for word in _DYNAMIC_WORDS):
-            self._dynamic_writes(tree)
+            self._dynamic_writes(tree, text)
         exports = tuple(self.exports) if self.exports_seen and self.exports_known else ()
         self.defined.update(self.exports)
         return _Parsed(
@@ -374,19 +376,23 @@ class _Binder:
                     line, imported = bound[name]
                     self.bind(name, line, imported=imported)
 
-    def _dynamic_writes(self, tree: ast.Module) -> None:
+    def _dynamic_writes(self, tree: ast.Module, text: str | None = None) -> None:
         """Writes that make the namespace open, anywhere in the module.
 
         `globals()[k] = v`, `globals().update(...)`, `sys.modules[...] = ...`,
         `sys.modules[__name__].__getattr__ = f`, `setattr(sys.modules[...], k, v)`,
         `setattr(<this module, imported>, k, v)` (numpy.dtypes), and a top-level
         call handing `__name__` to a module patcher (celery's
-        `recreate_module(__name__, ...)`, trio's `deprecate_attributes(__name__, ...)`).
+        `recreate_module(__name__, ...)`, trio's `deprecate_attributes(__name__, ...)`),
+        and a module-level `exec(...)`. `pkgutil.extend_path` and
+        `pkg_resources.declare_namespace` make the package path dynamic.
         """
         own_aliases: set[str] | None = None  # a second walk, only for a file that calls setattr
         for statement in tree.body:
             if isinstance(statement, (ast.Expr, ast.Assign)) and _patches_own_module(statement.value):
                 self.open_namespace = True
+        if "exec" in (text or "exec") and any(_is_call_of(node, "exec") for node in _own_scope(tree)):
+            self.open_namespace = True  # twisted's `exec(r'''class Parser: ...''')`: names we cannot see
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and _is_sys_modules_item(node.value):
                 self.open_namespace = True  # `sys.modules[name].__getattr__ = ...` / `.__class__ = ...`
@@ -410,8 +416,10 @@ class _Binder:
                     self.open_namespace = True
                 elif _is_sys_modules(node.value):
                     self.open_namespace = self.dynamic_path = True
-            elif isinstance(node, ast.Call) and _is_attribute(node.func, "extend_path"):
-                self.dynamic_path = True
+            elif isinstance(node, ast.Call) and (
+                _is_attribute(node.func, "extend_path") or _is_attribute(node.func, "declare_namespace")
+            ):
+                self.dynamic_path = True  # pkgutil's and pkg_resources' namespace packages
             if isinstance(node, ast.Attribute) and _is_name(node.value, "__path__"):
                 self.dynamic_path = True  # `__path__.append(...)`
 
@@ -441,7 +449,7 @@ def _patches_own_module(value: ast.expr) -> bool:
 
 
 #: A file that has none of these cannot write its namespace dynamically (see `_dynamic_writes`).
-_DYNAMIC_WORDS = ("globals", "vars", "modules", "setattr", "__name__", "extend_path", "__path__")
+_DYNAMIC_WORDS = ("globals", "vars", "modules", "setattr", "__name__", "extend_path", "__path__", "exec", "namespace")
 #: Words in the name of a function that rewrites the module it is given (`__name__`).
 _PATCHER_WORDS = ("module", "deprecat", "lazy", "attach", "getattr")
 
@@ -560,7 +568,12 @@ class ModuleIndex:
     """Statically answers "does this first-party module exist, and what does it define?"."""
 
     def __init__(
-        self, roots: Sequence[Path], *, installed: Container[str] = (), cache_directory: Path | None = None
+        self,
+        roots: Sequence[Path],
+        *,
+        installed: Container[str] = (),
+        distributions: Iterable[str] = (),
+        cache_directory: Path | None = None,
     ) -> None:
         """`roots`: search roots in order, like `sys.path`.
 
@@ -569,11 +582,19 @@ class ModuleIndex:
         namespace package, so a bare directory named like one (an `alembic/`
         migrations folder) is not that module, and not first-party.
 
+        `distributions`: the project's own distribution name and those it
+        declares. `opentelemetry-sdk` beside `opentelemetry-api` says that the
+        `opentelemetry` namespace package is shared (see `_is_shared`).
+
         `cache_directory`: where `defining_modules` may keep its whole-tree
         scan between runs (definitions_index.py); None scans afresh each run.
         """
         self.roots: tuple[Path, ...] = tuple(_unique(_norm(root) for root in roots))
         self._installed = installed
+        # `google-cloud-storage` -> "google": first parts of multi-part distribution names.
+        self._namespace_prefixes = frozenset(
+            parts[0] for parts in (re.split(r"[-_.]+", name.lower()) for name in distributions) if len(parts) > 1
+        )
         self._listings: dict[Path, _Listing] = {}
         self._specs: dict[tuple[tuple[Path, ...], str], _Spec | None] = {}
         self._parsed: dict[Path, _Parsed] = {}
@@ -601,6 +622,7 @@ class ModuleIndex:
         *,
         extra_roots: Sequence[Path] = (),
         installed: Container[str] = (),
+        distributions: Iterable[str] = (),
         cache_directory: Path | None = None,
     ) -> ModuleIndex:
         """Roots: the project root, its `src/` if any, then `extra_roots` (see `pytest_roots`)."""
@@ -609,7 +631,7 @@ class ModuleIndex:
         if inputs.is_dir(project_root / "src"):
             roots.append(project_root / "src")
         roots += [_norm(root) for root in extra_roots]
-        return cls(roots, installed=installed, cache_directory=cache_directory)
+        return cls(roots, installed=installed, distributions=distributions, cache_directory=cache_directory)
 
     # -- public questions ----------------------------------------------------------------
 
@@ -624,6 +646,8 @@ class ModuleIndex:
         existed.
         """
         name, directory = path.name, _norm(path).parent
+        if name == "__main__.py":
+            return False  # what `python -m pkg` runs; importing `pkg` never runs it
         if name == "conftest.py" or is_test_file(name) or directory in self.roots:
             return True
         files = self._listing(directory).files
@@ -880,8 +904,17 @@ class ModuleIndex:
                 spec = self._find_in(module, tail, roots)
                 if spec is not None and spec.origin is None and (self._shadowed(module) or not self._holds_code(spec)):
                     spec = None
+                elif spec is not None and module in self._installed and not self._in_roots(spec):
+                    # Found only beside the importer (`examples/realtime/twilio/`): a declared
+                    # dependency of that name is what the code means.
+                    spec = None
         self._specs[key] = spec
         return spec
+
+    def _in_roots(self, spec: _Spec) -> bool:
+        """Whether a top-level module was found in one of the project's own search roots."""
+        found_in = spec.locations[0].parent if spec.locations else spec.origin.parent if spec.origin else None
+        return found_in in self.roots
 
     def _shadowed(self, top: str) -> bool:
         """A regular module outside the tree (builtin, frozen, stdlib, installed) beats a namespace package."""
@@ -896,7 +929,11 @@ class ModuleIndex:
         (`py.extension_module('_multiarray_umath', ...)`, `'pandas_parser': {...}`)
         or installs a generated `'_version_meson.py'` from an ancestor's;
         setuptools names `Extension("pkg.mod", ...)` in `setup.py` (or
-        `ext-modules` in `pyproject.toml`) at an ancestor.
+        `ext-modules` in `pyproject.toml`) at an ancestor, and cffi
+        `ffi.set_source("pkg._lib", ...)` in a builder its `cffi_modules` lists;
+        CMake (scikit-build-core, pybind11, nanobind) adds a library target named
+        for it; setuptools-scm, hatch-vcs and pdm write a version file whose path
+        an ancestor's `pyproject.toml` or `setup.py` quotes (`"src/pkg/_version.py"`).
         """
         tail = module.rpartition(".")[2]
         for location in locations:
@@ -907,14 +944,30 @@ class ModuleIndex:
                 if not any(directory == root or root in directory.parents for root in self.roots):
                     break
                 files = self._listing(directory).files
+                written = _quoted_paths(location / f"{tail}.py", directory)
                 for name, wanted in (
                     ("meson.build", quoted_file + (quoted_tail if depth == 0 else ())),
-                    ("setup.py", dotted),
-                    ("pyproject.toml", dotted),
+                    ("setup.py", dotted + written),
+                    ("pyproject.toml", dotted + written),
                 ):
                     if name in files and any(text in self._build_text(directory / name) for text in wanted):
                         return _Spec(module, directory / name, (), "unknown")
+                if "CMakeLists.txt" in files and _CMAKE_TARGET(tail).search(self._build_text(directory / "CMakeLists.txt")):
+                    return _Spec(module, directory / "CMakeLists.txt", (), "unknown")
+                for builder in self._cffi_builders(directory, files):
+                    if any(text in self._build_text(builder) for text in dotted):
+                        return _Spec(module, builder, (), "unknown")
         return None
+
+    def _cffi_builders(self, directory: Path, files: frozenset[str]) -> list[Path]:
+        """The cffi build scripts `cffi_modules=["build_ffi.py:ffi"]` names in this directory's setup files."""
+        builders: list[Path] = []
+        for name in ("setup.py", "pyproject.toml", "setup.cfg"):
+            if name in files:
+                text = self._build_text(directory / name)
+                if "cffi_modules" in text:
+                    builders += [directory / script for script in _CFFI_SCRIPT.findall(text)]
+        return builders
 
     def _build_text(self, path: Path) -> str:
         text = self._build_texts.get(path)
@@ -925,14 +978,15 @@ class ModuleIndex:
 
     def _holds_code(self, spec: _Spec) -> bool:
         """Whether a namespace package has any module under it: a data folder (`tests/yaml/*.yaml`) is
-        importable, but nobody means it, and the installed package of that name (PyYAML) beats it."""
+        importable, but nobody means it, and the installed package of that name (PyYAML) beats it.
+        Cython sources alone (`yaml/_yaml.pyx` beside `lib/yaml/`) are not code until built."""
         pending = list(spec.locations)
         for _ in range(_CODE_SEARCH_DIRECTORIES):
             if not pending:
                 return False
             directory = pending.pop()
             listing = self._listing(directory)
-            if any(_module_stem(name) is not None for name in listing.files):
+            if any(_module_stem(name) is not None and not name.endswith(_BUILT_SUFFIXES) for name in listing.files):
                 return True
             pending += [directory / name for name in listing.dirs if name.isidentifier()]
         return True  # too big to search: assume code, as before
@@ -963,11 +1017,29 @@ class ModuleIndex:
         while parent_name:
             parent = self._spec(parent_name, roots)
             if parent is not None:
-                if self._is_dynamic(parent):
+                if self._is_dynamic(parent) or self._is_shared(parent):
                     return ModuleInfo(module, None, False, frozenset(), frozenset(), (), True)
                 return None
             parent_name = parent_name.rpartition(".")[0]
         return None
+
+    def _is_shared(self, spec: _Spec) -> bool:
+        """A PEP 420 namespace package that other distributions extend: `opentelemetry/`, `google/cloud/`.
+
+        Its portions here hold only packages, no module of their own, and the
+        project's own distribution name or a declared one starts with its top
+        name (`opentelemetry-sdk`, `opentelemetry-api`): what the tree ships
+        (`opentelemetry.sdk`) is all it knows, and `opentelemetry.trace` comes
+        from another distribution. An `app/` folder of a project named otherwise,
+        or a namespace directory with modules of its own, is the project's.
+        """
+        if spec.origin is not None or spec.name.partition(".")[0] not in self._namespace_prefixes:
+            return False
+        for location in spec.locations:
+            listing = self._listing(location)
+            if any(_module_stem(name) is not None for name in listing.files) or not listing.dirs:
+                return False
+        return True
 
     def _is_dynamic(self, spec: _Spec) -> bool:
         if spec.origin is None:
@@ -998,7 +1070,7 @@ class ModuleIndex:
             submodules |= self._submodule_names(location)
         implicit = _MODULE_ATTRIBUTES | ({"__path__"} if spec.is_package else set())
         if spec.origin is None:
-            parsed = _Parsed(frozenset(), frozenset(), (), False, False, {})
+            parsed = _Parsed(frozenset(), frozenset(), (), self._is_shared(spec), False, {})
         elif spec.kind != "source":
             parsed = _UNKNOWN
         else:
@@ -1116,6 +1188,25 @@ def pytest_roots(config: PytestConfig) -> list[Path]:
     if isinstance(pythonpath, (list, tuple)):
         roots += [config.rootdir / str(entry) for entry in pythonpath]
     return [_norm(root) for root in roots]
+
+
+def _quoted_paths(file: Path, directory: Path) -> tuple[str, ...]:
+    """`file` as a build setting in `directory` would quote it: relative, `/`-separated, either quote."""
+    try:
+        relative = file.relative_to(directory).as_posix()
+    except ValueError:
+        return ()
+    return (f'"{relative}"', f"'{relative}'")
+
+
+@functools.lru_cache(maxsize=256)
+def _CMAKE_TARGET(name: str) -> "re.Pattern[str]":
+    """`python_add_library(_core ...)`, `pybind11_add_module(_core ...)`, `nanobind_add_module(...)`."""
+    return re.compile(rf"(?i)\b(?:\w*_add_library|\w*_add_module|add_library)\(\s*{re.escape(name)}\b")
+
+
+#: `"build_ffi.py:ffi"` in a `cffi_modules` list.
+_CFFI_SCRIPT = re.compile(r"""["']([\w./-]+\.py):\w+["']""")
 
 
 def _init_file(listing: _Listing) -> tuple[str, str] | None:

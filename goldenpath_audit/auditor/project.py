@@ -164,11 +164,14 @@ class Project:
 
             root = self.settings.project_root
             # Declared dependencies are installed packages, whatever a same-named bare folder says.
-            installed = {name.replace("-", "_") for name in self.dependencies.declarations_in(root)}
+            declared = list(self.dependencies.declarations_in(root))
+            installed = {name.replace("-", "_") for name in declared}
+            own = self.dependencies.own_distribution(root)
             self._module_index = ModuleIndex.for_project(
                 root,
                 extra_roots=pytest_roots(find_pytest_config(root)),
                 installed=installed,
+                distributions=[*declared, *([own.name] if own is not None else [])],
                 cache_directory=self.cache_directory,
             )
         return self._module_index
