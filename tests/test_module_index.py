@@ -841,3 +841,16 @@ def test_main_modules_are_not_importable(tmp_path: Path) -> None:
     index = ModuleIndex([tmp_path])
     assert not index.importable(tmp_path / "pkg/__main__.py", lambda name: False)
     assert index.importable(tmp_path / "pkg/cli.py", lambda name: False)
+
+
+def test_cmake_target_named_through_a_variable(tmp_path: Path) -> None:
+    """pyzmq: `set(ZMQ_EXT_NAME "_cffi")` ... `python_add_library(${ZMQ_EXT_NAME} ...)`."""
+    write(
+        tmp_path,
+        {
+            "CMakeLists.txt": 'set(EXT "_cffi")\npython_add_library(${EXT} MODULE x.c)\n',
+            "pkg/__init__.py": "",
+        },
+    )
+    assert ModuleIndex([tmp_path]).find("pkg._cffi") is not None
+    assert ModuleIndex([tmp_path]).find("pkg._other") is None

@@ -952,8 +952,11 @@ class ModuleIndex:
                 ):
                     if name in files and any(text in self._build_text(directory / name) for text in wanted):
                         return _Spec(module, directory / name, (), "unknown")
-                if "CMakeLists.txt" in files and _CMAKE_TARGET(tail).search(self._build_text(directory / "CMakeLists.txt")):
-                    return _Spec(module, directory / "CMakeLists.txt", (), "unknown")
+                if "CMakeLists.txt" in files:
+                    cmake = self._build_text(directory / "CMakeLists.txt")
+                    # A target named directly, or through a variable set to the quoted name (pyzmq).
+                    if _CMAKE_TARGET(tail).search(cmake) or ("add_library(" in cmake and f'"{tail}"' in cmake):
+                        return _Spec(module, directory / "CMakeLists.txt", (), "unknown")
                 for builder in self._cffi_builders(directory, files):
                     if any(text in self._build_text(builder) for text in dotted):
                         return _Spec(module, builder, (), "unknown")
