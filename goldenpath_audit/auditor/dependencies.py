@@ -45,10 +45,12 @@ __all__ = ["Declaration", "DependencyIndex", "OwnDistribution", "PythonRequireme
 _MAX_BYTES = 8_000_000
 _LOCK_FILES = ("uv.lock", "poetry.lock")
 # `requirements.txt`, `requirements-dev.txt`, `dev_requirements.txt`, `test-requirements.in` (pip-tools)...
-_REQUIREMENTS_GLOBS = ("*requirements*.txt", "*requirements*.in")
+_REQUIREMENTS_GLOBS = ("*requirements*.txt", "*requirements*.in", "requirements*.lock")  # .lock: rye (openai, anthropic)
 # ...and every .txt / .in directly inside these folders (`requirements/test.txt`).
 _REQUIREMENTS_DIRS = ("requirements", "requirements.d", "reqs")
-_TOX_FACTOR = re.compile(r"^[\w.!,-]+:\s*(?=\S)")  # `py38,py39: ` before a tox dependency
+_TOX_FACTOR = re.compile(r"^[\w.!,{}-]+:\s*(?=\S)")  # `py38,py3{11,12}: ` before a tox dependency
+_NOX_VALUE_OPTIONS = frozenset({"-r", "-c", "-e", "--requirement", "--constraint", "--editable"})
+_TOX_REFERENCE = re.compile(r"\{\[([^\]]+)\]([\w.-]+)\}")  # `{[section]key}`
 # pip's rule: `#` starts a comment at line start or after whitespace only, so
 # URLs with fragments (`...#egg=name`) survive.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -200,6 +202,8 @@ def _scan_directory(directory: Path) -> dict[str, Declaration]:
     mentions += _setup_cfg_mentions(directory / "setup.cfg")
     mentions += _setup_py_mentions(directory / "setup.py")
     mentions += _tox_mentions(directory / "tox.ini")
+    mentions += _pipfile_mentions(directory / "Pipfile")
+    mentions += _nox_mentions(directory / "noxfile.py")
     mentions += _requirements_mentions(directory)
     pins = _lock_pins(directory)
     grouped: dict[str, list[_Mention]] = {}
@@ -333,7 +337,8 @@ def _mentions(lines: Iterable[str], source: Path) -> list[_Mention]:
 
 
 def _pyproject_mentions(path: Path) -> list[_Mention]:
-    """PEP 621 dependencies and extras, PEP 735 groups, and Poetry's dependency tables."""
+    """PEP 621 dependencies and extras, PEP 735 groups, the dev tables of pdm, uv and
+    hatch environments, and Poetry's dependency tables."""
     data = _read_toml(path)
     if data is None:
         return []
@@ -343,7 +348,60 @@ def _pyproject_mentions(path: Path) -> list[_Mention]:
         lines += _strings(extra)
     for group in _table(data, "dependency-groups").values():
         lines += _strings(group)  # `{include-group = ...}` tables are not strings
+    for group in _table(data, "tool", "pdm", "dev-dependencies").values():
+        lines += _strings(group)  # aiofiles: `test = ["pytest-asyncio>=0.19.0"]`
+    lines += _strings(_table(data, "tool", "uv").get("dev-dependencies"))
+    for environment in _table(data, "tool", "hatch", "envs").values():
+        if isinstance(environment, dict):
+            lines += _strings(environment.get("dependencies")) + _strings(environment.get("extra-dependencies"))
     return _mentions(lines, path) + (_poetry_mentions(data, path) if _poetry_builds(data) else [])
+
+
+def _pipfile_mentions(path: Path) -> list[_Mention]:
+    """Pipfile's `[packages]` and `[dev-packages]`: `name = "*"`, `"==1.0"` or `{version = ">=1"}`."""
+    data = _read_toml(path)
+    if data is None:
+        return []
+    mentions: list[_Mention] = []
+    for section in ("packages", "dev-packages"):
+        for name, value in _table(data, section).items():
+            version = value.get("version", "*") if isinstance(value, dict) else value
+            version = version.strip() if isinstance(version, str) else "*"
+            mention = _mention(name if version in ("", "*") else f"{name}{version}", path)
+            if mention is not None:
+                mentions.append(mention)
+    return mentions
+
+
+def _nox_mentions(path: Path) -> list[_Mention]:
+    """Packages a noxfile installs by literal name (`session.install("pytest-asyncio")`), as presence only.
+
+    The noxfile is parsed, never run; only string literals passed to an
+    `install` call count, and options and `-r`/`-e` arguments are skipped.
+    """
+    text = _read_text(path)
+    if text is None or "install" not in text:
+        return []
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    mentions: list[_Mention] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "install":
+            previous = ""
+            for argument in node.args:
+                value = argument.value.strip() if isinstance(argument, ast.Constant) and isinstance(argument.value, str) else ""
+                takes_value = previous in _NOX_VALUE_OPTIONS
+                previous = value
+                if not value or takes_value or value.startswith(("-", ".")) or "/" in value or value.endswith(".txt"):
+                    continue
+                mention = _mention(value, path)
+                if mention is not None:
+                    mentions.append(_Mention(mention.package, "", mention.package, path))
+    return mentions
 
 
 def _poetry_builds(data: dict[str, Any]) -> bool:
@@ -678,7 +736,12 @@ def _tox_mentions(path: Path) -> list[_Mention]:
     no specifier. `-r` includes are followed like pip's.
     """
     values = _setup_cfg_values(
-        path, lambda parser: [parser.get(s, "deps", fallback="") for s in parser.sections() if s.startswith("testenv")]
+        path,
+        lambda parser: [
+            _tox_substituted(parser, parser.get(s, "deps", fallback=""))
+            for s in parser.sections()
+            if s.startswith("testenv")
+        ],
     )
     mentions: list[_Mention] = []
     visited: set[str] = set()
@@ -693,6 +756,18 @@ def _tox_mentions(path: Path) -> list[_Mention]:
             continue
         mentions += [_Mention(m.package, "", m.package, m.source) for m in found]
     return mentions
+
+
+def _tox_substituted(parser: configparser.ConfigParser, value: str, depth: int = 0) -> str:
+    """`{[test-requirements]deps}` replaced by that section's value, as tox does (scrapy)."""
+
+    def replace(match: re.Match[str]) -> str:
+        section, key = match.group(1), match.group(2)
+        if depth > 8 or not parser.has_option(section, key):
+            return ""
+        return _tox_substituted(parser, parser.get(section, key), depth + 1)
+
+    return _TOX_REFERENCE.sub(replace, value)
 
 
 def _read_requirements(start: Path, visited: set[str]) -> list[_Mention]:

@@ -64,11 +64,11 @@ PLUGIN_MARKERS: tuple[PluginMarkers, ...] = (
         "'anyio: mark the (coroutine function) test to be run asynchronously via anyio.')",
         required_by=(
             "httpx", "httpx2", "starlette", "fastapi", "sse-starlette", "watchfiles", "jupyter-server", "openai",
-            "anthropic",
+            "anthropic", "mcp", "asyncer",
         ),
         required_source="METADATA Requires-Dist: anyio in httpx 0.28.1, httpx2 2.16.2 (not on emscripten), "
         "starlette 1.10.0, fastapi 0.165.0, sse-starlette 3.7.0, watchfiles 1.3.0, jupyter-server 2.21.1, "
-        "openai 3.57.0, anthropic 2.15.0",
+        "openai 3.57.0, anthropic 2.15.0, mcp 2.3.0, asyncer 0.0.18",
     ),
     PluginMarkers(
         "pytest-trio",
