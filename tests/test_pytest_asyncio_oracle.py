@@ -113,6 +113,8 @@ EXPECTED: dict[tuple[str, str, int], Expect] = {
     ("GP206", "valid", 9): Expect(  # the marks of a requested fixture's params
         {"test_example.py::test_a[asyncio]": "passed", "test_example.py::test_b[asyncio]": "passed"}
     ),
+    ("GP206", "valid", 10): Expect({A: "passed"}),  # addopts -o asyncio_mode=auto
+    ("GP206", "valid", 11): Expect({A: "passed"}),  # addopts --override-ini=asyncio_mode=auto
     ("GP206", "invalid", 0): Expect({A: "failed"}, symptom=NOT_SUPPORTED, after_fix={A: "passed"}),
     ("GP206", "invalid", 1): Expect(
         {"test_example.py::TestA::test_sync": "passed", "test_example.py::TestA::test_a": "failed"},

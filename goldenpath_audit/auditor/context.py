@@ -21,6 +21,10 @@ class FileContext:
     facts: FileFacts
     project: "Project"
 
+    def is_test_module(self) -> bool:
+        """Whether pytest collects tests from this file (`python_files` of its config)."""
+        return self.project.pytest_configs.for_file(self.path).is_test_file(self.path.name)
+
     def finding(
         self,
         rule: "type[Rule] | Rule",

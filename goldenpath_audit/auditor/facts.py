@@ -205,6 +205,8 @@ class _Extractor:
                 self._record_mark_attribute(child, scope)
             elif self.markers and isinstance(child, ast.Assign):
                 self._check_pytestmark(child, scope)
+            elif self.markers and isinstance(child, ast.Compare):
+                self._record_compared_marks(child)
             if is_scope(child):
                 self._walk_scope(child, scope)
             else:
@@ -288,6 +290,21 @@ class _Extractor:
         end = self.source.char_column(end_line, node.end_col_offset or 0)
         span = Span(end_line, end - len(node.attr), end_line, end)
         self._add_mark(node.attr, span, "attribute")
+
+    def _record_compared_marks(self, compare: ast.Compare) -> None:
+        """`"slow" in item.keywords` (pytest's documented idiom) and `mark.name == "db"` read marker names."""
+        operands = [compare.left, *compare.comparators]
+        for op, left, right in zip(compare.ops, operands, operands[1:]):
+            if isinstance(op, (ast.In, ast.NotIn)) and _is_attribute_named(right, "keywords"):
+                literal = left
+            elif isinstance(op, (ast.Eq, ast.NotEq)) and _is_attribute_named(left, "name"):
+                literal = right
+            elif isinstance(op, (ast.Eq, ast.NotEq)) and _is_attribute_named(right, "name"):
+                literal = left
+            else:
+                continue
+            if isinstance(literal, ast.Constant) and isinstance(literal.value, str):
+                self.facts.marker_reads.add(literal.value)
 
     def _record_string_marks(self, call: ast.Call, scope: Scope) -> None:
         """`node.add_marker("X")`, `getattr(pytest.mark, "X")` and readers like `get_closest_marker("X")`."""
@@ -381,9 +398,13 @@ def _candidate_lines(index: FileIndex, tracked: frozenset[str], *, markers: bool
     """Lines that can hold a call into a tracked module or a marker use."""
     lines = index.lines_with_names(index.names_into(tracked)) if tracked else LineSet()
     if markers:
-        lines = lines.union(index.lines_matching(r"mark|getattr"))
+        lines = lines.union(index.lines_matching(r"mark|getattr|keywords"))
         lines = lines.union(index.lines_with_names(index.names_into(MARK_GENERATORS | _DJANGO_TAGS)))
     return lines
+
+
+def _is_attribute_named(node: ast.expr, attr: str) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == attr
 
 
 def _is_mark_expression(node: ast.expr, scope: Scope) -> bool:

@@ -448,16 +448,31 @@ def asyncio_mode(ctx: FileContext) -> tuple[str | None, str]:
     raw = config.options.get("asyncio_mode")
     if isinstance(raw, str) and raw.strip():
         mode, origin = raw.strip().lower(), f"asyncio_mode = {raw.strip()} in {where}"
-    args = list(config.addopts)
-    for index, arg in enumerate(args):
-        value = None
-        if arg.startswith("--asyncio-mode="):
-            value = arg.split("=", 1)[1]
-        elif arg == "--asyncio-mode" and index + 1 < len(args):
-            value = args[index + 1]
-        if value is not None:
-            mode, origin = value.strip().lower(), f"--asyncio-mode={value.strip()} in the addopts of {where}"
+    for value, written in _mode_arguments(list(config.addopts)):
+        mode, origin = value.strip().lower(), f"{written} in the addopts of {where}"
     return mode, origin
+
+
+def _mode_arguments(args: list[str]) -> Iterator[tuple[str, str]]:
+    """(mode, as written) for `--asyncio-mode[=]X` and `-o`/`--override-ini` `asyncio_mode=X`, in order."""
+    for index, arg in enumerate(args):
+        following = args[index + 1] if index + 1 < len(args) else ""
+        if arg.startswith("--asyncio-mode="):
+            yield arg.split("=", 1)[1], f"--asyncio-mode={arg.split('=', 1)[1].strip()}"
+        elif arg == "--asyncio-mode" and following:
+            yield following, f"--asyncio-mode={following.strip()}"
+        else:
+            if arg in ("-o", "--override-ini"):
+                override = following
+            elif arg.startswith("--override-ini="):
+                override = arg[len("--override-ini=") :]
+            elif arg.startswith("-o") and not arg.startswith("--"):
+                override = arg[2:]
+            else:
+                continue
+            name, equals, value = override.partition("=")
+            if equals and name.strip() == "asyncio_mode":
+                yield value, f"-o asyncio_mode={value.strip()}"
 
 
 PYPROJECT = '[project]\nname = "x"\ndependencies = ["pytest-asyncio>=1.0"]\n'
@@ -567,6 +582,14 @@ the name `pytest` is bound to something else gets no fix. Consider
                 "def backend(request):\n    return request.param\n",
             },
         ),
+        valid(  # an ini override in addopts beats the ini file, as on the command line
+            "async def test_a():\n    pass\n",
+            files={"pyproject.toml": PYPROJECT + '\n[tool.pytest.ini_options]\naddopts = "-o asyncio_mode=auto"\n'},
+        ),
+        valid(
+            "async def test_a():\n    pass\n",
+            files={"pyproject.toml": PYPROJECT + '\n[tool.pytest.ini_options]\naddopts = "--override-ini=asyncio_mode=auto"\n'},
+        ),
     )
     INVALID = (
         invalid(
@@ -609,7 +632,7 @@ the name `pytest` is bound to something else gets no fix. Consider
             origin = f"strict is the default mode ({policy.origin})"
         elif mode != "strict":
             return
-        if _trio_mode(ctx) or not _is_test_file(ctx):
+        if _trio_mode(ctx) or not ctx.is_test_module():
             return
         marking: set[str] | None = None  # read from the conftests only when a test would be reported
         for test in facts.async_tests:
@@ -624,11 +647,6 @@ the name `pytest` is bound to something else gets no fix. Consider
                 f"({origin}): it fails with 'async def functions are not natively supported'"
             )
             yield ctx.finding(self, test.name_span, message, fix=_marker_fix(test, facts), statement_line=test.statement_line)
-
-
-def _is_test_file(ctx: FileContext) -> bool:
-    """Whether pytest collects tests from this file."""
-    return ctx.project.pytest_configs.for_file(ctx.path).is_test_file(ctx.path.name)
 
 
 def _trio_mode(ctx: FileContext) -> bool:

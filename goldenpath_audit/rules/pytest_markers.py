@@ -240,7 +240,8 @@ class UnusedMarker(Rule):
     SUMMARY = "A marker registered in the pytest config is used nowhere under its root."
     SEVERITY = Severity.WARNING
     FIX = "none"
-    TOKENS = (*MARK_TOKENS, b"tag(")  # Django `@tag("x")` is a marker under pytest-django
+    # Django `@tag("x")` is a marker under pytest-django; `"x" in item.keywords` reads one.
+    TOKENS = (*MARK_TOKENS, b"tag(", b".keywords")
     NEEDS_MARKERS = True
     WHAT_IT_DOES = """
 Flags a line of the `markers` option whose marker no file under the config's rootdir
@@ -273,6 +274,23 @@ computed names (`item.add_marker(name)`, `getattr(pytest.mark, name)`), nor when
             "from django.test import SimpleTestCase, tag\n\n@tag('integration')\nclass TestA(SimpleTestCase):\n"
             "    def test_a(self):\n        pass\n",
             files={"pyproject.toml": PYPROJECT_STRICT},
+        ),
+        # pytest's documented idiom reads a marker by name (distributed's conftest).
+        valid(
+            "import pytest\n\ndef test_a():\n    pytest.mark\n",
+            files={
+                "pyproject.toml": PYPROJECT_STRICT,
+                "conftest.py": "import pytest\n\ndef pytest_runtest_setup(item):\n"
+                "    if 'integration' in item.keywords:\n        pytest.skip('no integration')\n",
+            },
+        ),
+        valid(
+            "import pytest\n\ndef test_a():\n    pytest.mark\n",
+            files={
+                "pyproject.toml": PYPROJECT_STRICT,
+                "conftest.py": "def pytest_runtest_setup(item):\n"
+                "    if any(mark.name == 'integration' for mark in item.iter_markers()):\n        pass\n",
+            },
         ),
     )
     INVALID = (invalid("import pytest\n\ndef test_a():\n    pytest.mark\n", files={"pyproject.toml": PYPROJECT_STRICT}),)
@@ -369,7 +387,11 @@ pytest unpacks only a single mark or a list: a tuple fails the module's collecti
     EXAMPLE = "pytestmark = (pytest.mark.integration, pytest.mark.slow)\n"
     USE_INSTEAD = "pytestmark = [pytest.mark.integration, pytest.mark.slow]\n"
     FIX_SAFETY = "The fix turns the tuple into a list with the same elements, comments and layout: safe."
-    VALID = (valid("import pytest\npytestmark = [pytest.mark.skip, pytest.mark.xfail]\n"),)
+    VALID = (
+        valid("import pytest\npytestmark = [pytest.mark.skip, pytest.mark.xfail]\n"),
+        # pytest reads `pytestmark` from test modules only; a conftest's tuple is inert.
+        valid("import pytest\n", files={"conftest.py": "import pytest\npytestmark = (pytest.mark.slow, pytest.mark.skip)\n"}),
+    )
     INVALID = (
         invalid(
             "import pytest\npytestmark = (pytest.mark.skip, pytest.mark.xfail)  # both\n",
@@ -382,6 +404,8 @@ pytest unpacks only a single mark or a list: a tuple fails the module's collecti
     )
 
     def check(self, ctx: FileContext) -> Iterable[Finding]:
+        if not ctx.facts.pytestmark_tuples or not ctx.is_test_module():
+            return  # pytest reads `pytestmark` from test modules only: a conftest's is inert
         for span in ctx.facts.pytestmark_tuples:
             fix = Fix(
                 Applicability.SAFE,
