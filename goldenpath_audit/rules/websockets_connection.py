@@ -55,6 +55,7 @@ FACTS_KEY = "websockets_connection"
 LEGACY_EXCEPTIONS = frozenset({"websockets.exceptions.InvalidStatusCode", "websockets.InvalidStatusCode"})
 OLD_EXCEPTION = "InvalidStatusCode"
 NEW_EXCEPTION = "InvalidStatus"
+NEW_EXCEPTIONS = frozenset({"websockets.exceptions.InvalidStatus", "websockets.InvalidStatus"})
 # Legacy attribute -> its place on InvalidStatus.
 EXCEPTION_ATTRIBUTES = {
     "status_code": "response.status_code",
@@ -335,6 +336,7 @@ class _ExceptionCollector:
         groups: dict[str, list[_Use]] = {}
         imports: dict[str, list[ast.alias]] = {}
         other: set[str] = set()  # local names bound by other imports too (fallbacks, legacy.exceptions)
+        beside_new: set[str] = set()  # locals used in `except (InvalidStatus, InvalidStatusCode)`
         for node in tree.nodes:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
@@ -352,7 +354,9 @@ class _ExceptionCollector:
                 qualname = tree.resolve(node)
                 if node.id in other and _rebound_earlier_in_block(tree, node, node.id):
                     continue  # `except ImportError: from websockets.exceptions import InvalidStatus as X` then X
-                if qualname in LEGACY_EXCEPTIONS:
+                if qualname in LEGACY_EXCEPTIONS and self._beside_new_exception(node):
+                    beside_new.add(node.id)
+                elif qualname in LEGACY_EXCEPTIONS:
                     groups.setdefault(node.id, []).append(self._classify(node, qualname))
             elif (
                 isinstance(node, ast.Attribute)
@@ -361,7 +365,7 @@ class _ExceptionCollector:
                 and node in tree.scope_of
             ):
                 qualname = tree.resolve(node)
-                if qualname in LEGACY_EXCEPTIONS:
+                if qualname in LEGACY_EXCEPTIONS and not self._beside_new_exception(node):
                     use = self._classify(node, qualname)
                     line, column = tree.attr_position(node)
                     if use.kind != "other" and not use.review:
@@ -383,8 +387,17 @@ class _ExceptionCollector:
                         )
                     )
         for local, aliases in imports.items():
+            if local in beside_new and not groups.get(local):
+                continue  # only ever caught together with InvalidStatus: code that serves both clients
             result.extend(self._group(local, aliases, groups.get(local, []), local in other))
         return sorted(result, key=lambda use: (use.span.line, use.span.column))
+
+    def _beside_new_exception(self, node: ast.AST) -> bool:
+        """`except (InvalidStatus, InvalidStatusCode):` catches the new client's rejection too."""
+        parent = self.tree.parent.get(node)
+        return isinstance(parent, ast.Tuple) and any(
+            element is not node and self.tree.resolve(element) in NEW_EXCEPTIONS for element in parent.elts
+        )
 
     def _group(self, local: str, aliases: list[ast.alias], uses: list[_Use], clash: bool) -> list[ExceptionUse]:
         tree = self.tree
@@ -956,6 +969,14 @@ file also uses the legacy client, which keeps raising `InvalidStatusCode`.
         valid(
             "from websockets.exceptions import InvalidStatusCode\ntry:\n    f()\nexcept InvalidStatusCode:\n    pass\n",
             options={"websockets-version": "13.1"},
+        ),
+        # Code that serves both clients catches both exceptions: the new client's rejection is caught.
+        valid(
+            "from websockets.exceptions import InvalidStatus, InvalidStatusCode\ntry:\n    f()\n"
+            "except (InvalidStatus, InvalidStatusCode) as exc:\n    pass\n"
+        ),
+        valid(
+            "import websockets.exceptions as wse\ntry:\n    f()\nexcept (wse.InvalidStatusCode, wse.InvalidStatus):\n    pass\n"
         ),
     )
     INVALID = (
