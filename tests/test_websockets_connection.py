@@ -483,3 +483,25 @@ def test_fix_makes_the_rejection_catchable(rejecting_server, tmp_path: Path) -> 
     after = run_offline([sys.executable, str(script), rejecting_server], tmp_path)
     assert (after.returncode, after.stdout) == (0, "403\n"), after.stderr
     assert "DeprecationWarning" not in after.stderr
+
+
+def test_fallbacks_for_websockets_before_13_are_not_the_new_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`except ImportError` after a failed `websockets.asyncio` import runs only on websockets < 13."""
+    source = (
+        "async def open_socket(uri, h):\n"
+        "    try:\n"
+        "        from websockets.asyncio.client import connect\n"
+        "        return await connect(uri, additional_headers=h)\n"
+        "    except ImportError:\n"
+        "        import websockets\n"
+        "        async with websockets.connect(uri, extra_headers=h, timeout=5) as ws:\n"
+        "            return ws.open\n"
+        "\n\nasync def plain(uri, h):\n"
+        "    import websockets\n"
+        "    async with websockets.connect(uri, extra_headers=h) as ws:\n"
+        "        return ws.open\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    write_tree(tmp_path, {".git/HEAD": "", "test_ws.py": source})
+    result = run_engine(tmp_path, select=["GP101", "GP104", "GP106"])
+    assert [(line, code) for _, line, _, code in locations(result)] == [(13, "GP101"), (14, "GP106")]

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from goldenpath_audit.auditor.findings import Position, TextEdit, compact_pickle
 from goldenpath_audit.auditor.import_facts import Definition, ImportFact, collect_imports
-from goldenpath_audit.auditor.names import Scope, build_scope, is_scope, resolve_expression
+from goldenpath_audit.auditor.names import Scope, build_scope, catches_import_error, is_scope, resolve_expression
 from goldenpath_audit.auditor.source import SourceFile
 from goldenpath_audit.auditor.walk import FileIndex, LineSet, child_nodes, touches
 
@@ -106,10 +106,17 @@ class FileFacts:
     definitions: list[Definition] = field(default_factory=list)
     # Facts of rule families with their own collectors (Rule.FACTS_KEY -> data).
     extra: dict[str, object] = field(default_factory=dict)
+    # Line ranges that run only where `websockets.asyncio` is missing (websockets < 13): the
+    # `except ImportError` handlers of a `try` that imports from it.
+    pre_asyncio_lines: list[tuple[int, int]] = field(default_factory=list)
 
     def calls_to(self, qualnames: Iterable[str]) -> list[CallFact]:
         wanted = set(qualnames)
         return [call for call in self.calls if call.qualname in wanted]
+
+    def runs_before_asyncio(self, line: int) -> bool:
+        """Whether `line` runs only with websockets < 13, where `websockets.connect` is the legacy client."""
+        return any(first <= line <= last for first, last in self.pre_asyncio_lines)
 
 
 # In `marker_reads`: `item.add_marker(name)`, `getattr(pytest.mark, name)` with a computed name, or a
@@ -139,6 +146,8 @@ def extract_facts(
     facts = FileFacts()
     if tracked_modules or markers:
         _Extractor(source, tracked_modules, facts, markers=markers).run(tree)
+    if "websockets.asyncio" in source.text and "ImportError" in source.text:
+        facts.pre_asyncio_lines = _pre_asyncio_handlers(tree)
     if markers:
         _module_marker_facts(tree, source, facts)
     if imports:
@@ -146,6 +155,24 @@ def extract_facts(
     for key, collect in collectors:
         facts.extra[key] = collect(tree, source)
     return facts
+
+
+def _pre_asyncio_handlers(tree: ast.Module) -> list[tuple[int, int]]:
+    """`try: from websockets.asyncio.client import connect` / `except ImportError: <websockets < 13>`."""
+    ranges: list[tuple[int, int]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try) or not any(
+            isinstance(statement, ast.ImportFrom)
+            and (statement.module or "").startswith("websockets.asyncio")
+            or isinstance(statement, ast.Import)
+            and any(alias.name.startswith("websockets.asyncio") for alias in statement.names)
+            for statement in node.body
+        ):
+            continue
+        for handler in node.handlers:
+            if catches_import_error(handler) and handler.body:
+                ranges.append((handler.body[0].lineno, handler.body[-1].end_lineno or handler.body[-1].lineno))
+    return ranges
 
 
 def _module_marker_facts(tree: ast.Module, source: SourceFile, facts: FileFacts) -> None:

@@ -208,6 +208,8 @@ def new_implementation(call: CallFact, ctx: FileContext) -> str | None:
     if call.qualname in TOP_LEVEL_CLIENTS or call.qualname in TOP_LEVEL_SERVERS:
         if ctx.project.version_policy("websockets", ctx.path).all_below(DEFAULT_SWITCHED_AT):
             return None
+        if ctx.facts.runs_before_asyncio(call.statement_line):
+            return None  # an `except ImportError` fallback for websockets < 13, where it is legacy
         return "client" if call.qualname in TOP_LEVEL_CLIENTS else "server"
     return None
 

@@ -118,6 +118,12 @@ no fix: the two dictionaries must be merged by hand.
             files={"pyproject.toml": '[project]\nname = "x"\ndependencies = ["websockets>=12,<14"]\n'},
         ),
         valid("import websockets\nwebsockets.connect(uri, extra_headers=h)\n", options={"websockets-version": "13.1"}),
+        # A fallback that runs only where `websockets.asyncio` is missing: websockets < 13, the legacy client.
+        valid(
+            "async def open_socket(uri, h):\n    try:\n        from websockets.asyncio.client import connect\n"
+            "        return await connect(uri, additional_headers=h)\n    except ImportError:\n"
+            "        import websockets\n        return await websockets.connect(uri, extra_headers=h)\n"
+        ),
     )
     INVALID = (
         invalid(
@@ -166,7 +172,7 @@ no fix: the two dictionaries must be merged by hand.
             return "the threading client"
         if call.qualname in TOP_LEVEL_CLIENTS:
             policy = ctx.project.version_policy("websockets", ctx.path)
-            if policy.all_below(DEFAULT_SWITCHED_AT):
+            if policy.all_below(DEFAULT_SWITCHED_AT) or ctx.facts.runs_before_asyncio(call.statement_line):
                 return None
             return f"the new asyncio client ({policy.origin})"
         return None

@@ -1164,7 +1164,7 @@ checking `state`.
             return
         policy = ctx.project.version_policy("websockets", ctx.path)
         for use in facts.attributes:
-            if use.top_level and policy.all_below(DEFAULT_SWITCHED_AT):
+            if use.top_level and (policy.all_below(DEFAULT_SWITCHED_AT) or ctx.facts.runs_before_asyncio(use.statement_line)):
                 continue
             yield self._finding(
                 ctx,
