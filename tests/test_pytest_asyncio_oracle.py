@@ -95,7 +95,7 @@ EXPECTED: dict[tuple[str, str, int], Expect] = {
     ("GP206", "valid", 1): Expect({A: "passed"}),
     ("GP206", "valid", 2): Expect({"test_example.py::TestA::test_a": "passed"}),
     ("GP206", "valid", 3): Expect(
-        {A: "passed"},
+        {"test_example.py::test_a[asyncio]": "passed"},  # anyio's own anyio_backend fixture is parametrized
         plugins=("anyio.pytest_plugin",),
         skip=None if importlib.util.find_spec("anyio") else "needs the anyio pytest plugin, not a test dependency",
     ),
@@ -115,6 +115,16 @@ EXPECTED: dict[tuple[str, str, int], Expect] = {
     ),
     ("GP206", "valid", 10): Expect({A: "passed"}),  # addopts -o asyncio_mode=auto
     ("GP206", "valid", 11): Expect({A: "passed"}),  # addopts --override-ini=asyncio_mode=auto
+    ("GP206", "valid", 12): Expect({"test_example.py::test_a[1]": "passed"}),  # parametrize marks
+    ("GP206", "valid", 13): Expect(  # anyio runs tests whose fixture closure holds anyio_backend
+        {A: "passed", "test_example.py::test_b": "passed"},
+        plugins=("anyio",),
+        skip=None if importlib.util.find_spec("anyio") else "needs the anyio pytest plugin",
+    ),
+    ("GP206", "valid", 14): Expect(  # aiohttp.pytest_plugin; checked by hand with aiohttp 3.13 and pytest-asyncio 1.5
+        {"test_example.py::test_a[pyloop]": "passed"},
+        skip=None if importlib.util.find_spec("aiohttp") else "needs aiohttp, not a test dependency",
+    ),
     ("GP206", "invalid", 0): Expect({A: "failed"}, symptom=NOT_SUPPORTED, after_fix={A: "passed"}),
     ("GP206", "invalid", 1): Expect(
         {"test_example.py::TestA::test_sync": "passed", "test_example.py::TestA::test_a": "failed"},

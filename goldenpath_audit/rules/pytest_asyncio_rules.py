@@ -36,6 +36,8 @@ PACKAGE = "pytest-asyncio"
 FACTS_KEY = "pytest_asyncio"
 # Markers that make some plugin run an async test (pytest-asyncio, anyio, pytest-trio).
 ASYNC_MARKERS = frozenset({"asyncio", "anyio", "trio"})
+ANYIO_BACKEND = "anyio_backend"  # anyio's plugin runs a test whose fixture closure holds this fixture
+AIOHTTP_PLUGIN = "aiohttp.pytest_plugin"  # aiohttp's own plugin runs coroutine tests without a marker
 # Decorators known to keep an `async def` a coroutine function (mock.patch handles them).
 TRANSPARENT_DECORATORS = frozenset(
     {"unittest.mock.patch", "unittest.mock.patch.object", "unittest.mock.patch.dict", "unittest.mock.patch.multiple",
@@ -95,6 +97,11 @@ class AsyncioFacts:
     # Fixtures whose `params` carry an async marker (`pytest.param("asyncio", marks=pytest.mark.asyncio)`):
     # pytest applies those marks to every test that requests them.
     marking_fixtures: tuple[str, ...] = ()
+    # Each fixture defined here and the fixtures it requests: anyio runs a test whose fixture
+    # closure holds `anyio_backend`, marker or not.
+    fixture_requests: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # `pytest_plugins = "aiohttp.pytest_plugin"`: aiohttp's own plugin runs every coroutine test.
+    coroutine_plugin: bool = False
 
 
 def collect_asyncio_facts(tree: ast.Module, source: SourceFile) -> AsyncioFacts:
@@ -108,6 +115,7 @@ class _Collector:
         self.event_loop: list[EventLoopUse] = []
         self.scopes: list[MarkerScope] = []
         self.marking_fixtures: list[str] = []
+        self.fixture_requests: list[tuple[str, tuple[str, ...]]] = []
 
     def run(self, tree: ast.Module) -> AsyncioFacts:
         self.index = FileIndex.of(tree, self.source.text)
@@ -117,7 +125,14 @@ class _Collector:
         self._calls(tree, module)
         expression, needs_import = _marker_spelling(tree, module)
         return AsyncioFacts(
-            tuple(self.tests), tuple(self.event_loop), tuple(self.scopes), expression, needs_import, tuple(self.marking_fixtures)
+            tuple(self.tests),
+            tuple(self.event_loop),
+            tuple(self.scopes),
+            expression,
+            needs_import,
+            tuple(self.marking_fixtures),
+            tuple(self.fixture_requests),
+            AIOHTTP_PLUGIN in self.source.text and _enables_plugin(tree, AIOHTTP_PLUGIN),
         )
 
     # -- tests, fixtures and classes ---------------------------------------------------
@@ -159,6 +174,9 @@ class _Collector:
             self.event_loop.append(EventLoopUse("override", node.name, self._name_span(node), _first_line(node)))
         if is_fixture and _params_marks(node.decorator_list, scope) & ASYNC_MARKERS:
             self.marking_fixtures.append(_fixture_name(node, scope))
+        if is_fixture:
+            requested = tuple(arg.arg for arg in _fixture_parameters(node, in_test_class=in_test_class))
+            self.fixture_requests.append((_fixture_name(node, scope), requested))
         if is_fixture or is_test:
             self._event_loop_parameter(node, in_test_class=in_test_class)
         if is_test:
@@ -166,6 +184,7 @@ class _Collector:
                 self._usefixtures(decorator, scope, node.name)
         if is_test and isinstance(node, ast.AsyncFunctionDef):
             own_marks, own_uncertain = self._decorator_marks(node.decorator_list, scope)
+            own_marks |= _parametrize_marks(node.decorator_list, scope)
             line = node.lineno
             indent = self.source.line_text(line)[: self.source.char_column(line, node.col_offset) - 1]
             self.tests.append(
@@ -340,6 +359,34 @@ def _params_marks(decorators: list[ast.expr], scope: Scope) -> set[str]:
     return names
 
 
+def _parametrize_marks(decorators: list[ast.expr], scope: Scope) -> set[str]:
+    """Marker names in the `marks=` of `pytest.param(...)` values of the test's own `parametrize`."""
+    names: set[str] = set()
+    for decorator in decorators:
+        if isinstance(decorator, ast.Call) and _mark_name(decorator.func, scope) == "parametrize":
+            for node in ast.walk(decorator):
+                if isinstance(node, ast.keyword) and node.arg == "marks":
+                    values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+                    for value in values:
+                        name = _mark_name(value.func if isinstance(value, ast.Call) else value, scope)
+                        if name is not None:
+                            names.add(name)
+    return names
+
+
+def _enables_plugin(tree: ast.Module, plugin: str) -> bool:
+    """A module-level `pytest_plugins` naming `plugin` (a string, or a list or tuple of strings)."""
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "pytest_plugins" for target in statement.targets
+        ):
+            value = statement.value
+            items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+            if any(isinstance(item, ast.Constant) and item.value == plugin for item in items):
+                return True
+    return False
+
+
 def _fixture_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef, *, in_test_class: bool) -> list[ast.arg]:
     """The parameters pytest fills with fixtures: no defaults, and not a method's `self`."""
     args = node.args
@@ -412,11 +459,35 @@ def _override_home(ctx: FileContext, facts: AsyncioFacts) -> str | None:
 
 
 def _marking_fixtures(ctx: FileContext, facts: AsyncioFacts) -> set[str]:
-    """Fixtures visible to this file whose params carry an async marker (this module and conftests above it)."""
-    names = set(facts.marking_fixtures)
+    """Fixtures that make a test run as a coroutine, visible to this file (this module and conftests above it).
+
+    Those whose params carry an async marker, anyio's `anyio_backend` (anyio runs
+    any test whose fixture closure holds it), and every fixture requesting one of these.
+    """
+    names = {*facts.marking_fixtures, ANYIO_BACKEND}
+    requests = list(facts.fixture_requests)
     for _conftest, found in _conftest_facts(ctx):
         names.update(found.marking_fixtures)
+        requests += found.fixture_requests
+    grew = True
+    while grew:
+        grew = False
+        for fixture, requested in requests:
+            if fixture not in names and names.intersection(requested):
+                names.add(fixture)
+                grew = True
     return names
+
+
+def _coroutine_plugin(ctx: FileContext, facts: AsyncioFacts) -> bool:
+    """Whether aiohttp's legacy pytest plugin, which runs coroutine tests itself, is enabled for this file."""
+    if facts.coroutine_plugin or any(found.coroutine_plugin for _, found in _conftest_facts(ctx)):
+        return True
+    args = list(ctx.project.pytest_configs.for_file(ctx.path).addopts)
+    return any(
+        arg == f"-p{AIOHTTP_PLUGIN}" or (arg == "-p" and following == AIOHTTP_PLUGIN)
+        for arg, following in zip(args, [*args[1:], ""])
+    )
 
 
 def _conftest_facts(ctx: FileContext) -> Iterator[tuple[Path, AsyncioFacts]]:
@@ -497,7 +568,7 @@ class AsyncTestWithoutMarker(AsyncioFamily):
     SUMMARY = "An `async def` test has no `asyncio` marker while pytest-asyncio runs in strict mode."
     SEVERITY = Severity.ERROR
     FIX = "unsafe"
-    TOKENS = (b"async", b"anyio", b"trio")  # anyio/trio: conftest fixtures whose params mark tests
+    TOKENS = (b"async", b"anyio", b"trio", b"aiohttp.pytest_plugin")  # anyio/trio: conftest fixtures whose params mark tests
 
     WHAT_IT_DOES = """
 Flags `async def test*` functions that pytest collects (at module level and in
@@ -508,11 +579,13 @@ marks are added with `pytestmark.extend(...)` / `.append(...)`), nor through a
 fixture the test requests whose `params` carry the marker
 (`pytest.param(..., marks=pytest.mark.asyncio)`, in the module or a conftest.py).
 Aliases of `pytest.mark` are resolved. The `anyio` and `trio` markers count as
-handled too, since those plugins run the test.
+handled too, since those plugins run the test, and so do marks in the test's own
+`parametrize` values, a fixture closure holding `anyio_backend` (anyio runs such
+a test), and aiohttp's own `aiohttp.pytest_plugin` (it runs coroutine tests).
 
 It is active only where the project declares pytest-asyncio, and only in strict
 mode: the governing pytest config's `asyncio_mode`, overridden by
-`--asyncio-mode=` in its `addopts`. An unset mode is strict when the
+`--asyncio-mode=` or `-o asyncio_mode=` in its `addopts`. An unset mode is strict when the
 requirement allows pytest-asyncio 0.19 or newer. `asyncio_mode = auto` turns the
 rule off. Tests with a decorator other than pytest marks and `mock.patch` (which
 might turn the coroutine into a plain function), and classes with base classes
@@ -590,6 +663,26 @@ the name `pytest` is bound to something else gets no fix. Consider
             "async def test_a():\n    pass\n",
             files={"pyproject.toml": PYPROJECT + '\n[tool.pytest.ini_options]\naddopts = "--override-ini=asyncio_mode=auto"\n'},
         ),
+        # A test's own `parametrize` values carry the marker.
+        valid(
+            "import pytest\n\n@pytest.mark.parametrize('x', [pytest.param(1, marks=pytest.mark.asyncio)])\n"
+            "async def test_a(x):\n    pass\n",
+            files={"pyproject.toml": PYPROJECT},
+        ),
+        # anyio runs a test whose fixture closure holds `anyio_backend`, directly or through a fixture.
+        valid(
+            "async def test_a(anyio_backend):\n    pass\n\nasync def test_b(client):\n    pass\n",
+            files={
+                "pyproject.toml": PYPROJECT,
+                "conftest.py": "import pytest\n\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n\n"
+                "@pytest.fixture\ndef client(anyio_backend):\n    return 1\n",
+            },
+        ),
+        # aiohttp's own pytest plugin runs coroutine tests without a marker.
+        valid(
+            "async def test_a(aiohttp_client):\n    pass\n",
+            files={"pyproject.toml": PYPROJECT, "conftest.py": 'pytest_plugins = "aiohttp.pytest_plugin"\n'},
+        ),
     )
     INVALID = (
         invalid(
@@ -632,7 +725,7 @@ the name `pytest` is bound to something else gets no fix. Consider
             origin = f"strict is the default mode ({policy.origin})"
         elif mode != "strict":
             return
-        if _trio_mode(ctx) or not ctx.is_test_module():
+        if _trio_mode(ctx) or not ctx.is_test_module() or _coroutine_plugin(ctx, facts):
             return
         marking: set[str] | None = None  # read from the conftests only when a test would be reported
         for test in facts.async_tests:
