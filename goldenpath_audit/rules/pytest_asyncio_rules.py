@@ -29,6 +29,7 @@ from goldenpath_audit.auditor.facts import FIXTURE_DECORATORS, MARK_GENERATORS, 
 from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOperation, Position, Severity, TextEdit
 from goldenpath_audit.auditor.names import Scope, build_scope, resolve_expression
 from goldenpath_audit.auditor.walk import FileIndex, walk_pruned
+from goldenpath_audit.auditor.pytest_config import PytestConfig
 from goldenpath_audit.auditor.source import SourceFile
 from goldenpath_audit.rules.base import Rule, invalid, valid
 
@@ -514,14 +515,22 @@ def asyncio_mode(ctx: FileContext) -> tuple[str | None, str]:
     """
     config = ctx.project.pytest_configs.for_file(ctx.path)
     where = ctx.project.display_path(config.path) if config.path is not None else "no pytest config"
+    mode, written, in_addopts = config_asyncio_mode(config)
+    if mode is None:
+        return None, ""
+    return mode, f"{written} in the addopts of {where}" if in_addopts else f"{written} in {where}"
+
+
+def config_asyncio_mode(config: PytestConfig) -> tuple[str | None, str, bool]:
+    """(mode or None, as written, whether addopts set it) for one pytest config."""
     mode: str | None = None
-    origin = ""
+    written, in_addopts = "", False
     raw = config.options.get("asyncio_mode")
     if isinstance(raw, str) and raw.strip():
-        mode, origin = raw.strip().lower(), f"asyncio_mode = {raw.strip()} in {where}"
-    for value, written in _mode_arguments(list(config.addopts)):
-        mode, origin = value.strip().lower(), f"{written} in the addopts of {where}"
-    return mode, origin
+        mode, written = raw.strip().lower(), f"asyncio_mode = {raw.strip()}"
+    for value, as_written in _mode_arguments(list(config.addopts)):
+        mode, written, in_addopts = value.strip().lower(), as_written, True
+    return mode, written, in_addopts
 
 
 def _mode_arguments(args: list[str]) -> Iterator[tuple[str, str]]:

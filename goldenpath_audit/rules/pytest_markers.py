@@ -23,6 +23,7 @@ from goldenpath_audit.auditor.findings import Applicability, Finding, Fix, FixOp
 from goldenpath_audit.auditor.marker_registry import KnownMarkers
 from goldenpath_audit.auditor.pytest_config import PytestConfig
 from goldenpath_audit.rules.base import Rule, invalid, valid
+from goldenpath_audit.rules.pytest_asyncio_rules import config_asyncio_mode
 
 MARK_TOKENS = (b"mark",)
 # pytest itself fails on these, even without --strict-markers (domain facts B.2).
@@ -275,6 +276,11 @@ computed names (`item.add_marker(name)`, `getattr(pytest.mark, name)`), nor when
             "    def test_a(self):\n        pass\n",
             files={"pyproject.toml": PYPROJECT_STRICT},
         ),
+        # Auto mode marks every async test `asyncio`: `-m asyncio` selects them.
+        valid(
+            "async def test_a():\n    pass\n",
+            files={"pyproject.toml": '[tool.pytest.ini_options]\nasyncio_mode = "auto"\nmarkers = ["asyncio: async tests"]\n'},
+        ),
         # pytest's documented idiom reads a marker by name (distributed's conftest).
         valid(
             "import pytest\n\ndef test_a():\n    pytest.mark\n",
@@ -313,6 +319,8 @@ computed names (`item.add_marker(name)`, `getattr(pytest.mark, name)`), nor when
             for marker in config.markers:
                 if marker.name in used.get(config.path, set()) or marker.name in selected:
                     continue
+                if marker.name == "asyncio" and config_asyncio_mode(config)[0] == "auto":
+                    continue  # auto mode marks every async test: `-m asyncio` selects them
                 text = lines[marker.line - 1] if 0 < marker.line <= len(lines) else ""
                 column = text.find(marker.name) + 1 if marker.name in text else 1
                 span = Span(marker.line, column, marker.line, column + len(marker.name))
