@@ -74,6 +74,7 @@ class EventLoopUse:
     owner: str  # the function (or class) requesting or defining it
     span: Span
     statement_line: int
+    in_async: bool = True  # False: a plain function requests it (it runs on no pytest-asyncio loop)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,7 @@ class _Collector:
         if is_fixture:
             requested = tuple(arg.arg for arg in _fixture_parameters(node, in_test_class=in_test_class))
             self.fixture_requests.append((_fixture_name(node, scope), requested))
-        if is_fixture or is_test:
+        if (is_fixture or is_test) and "event_loop" not in _parametrized_names(node.decorator_list, scope):
             self._event_loop_parameter(node, in_test_class=in_test_class)
         if is_test:
             for decorator in node.decorator_list:
@@ -206,7 +207,8 @@ class _Collector:
             if arg.arg == "event_loop":
                 column = self.source.char_column(arg.lineno, arg.col_offset)
                 span = Span(arg.lineno, column, arg.lineno, column + len("event_loop"))
-                self.event_loop.append(EventLoopUse("parameter", node.name, span, _first_line(node)))
+                is_async = isinstance(node, ast.AsyncFunctionDef)
+                self.event_loop.append(EventLoopUse("parameter", node.name, span, _first_line(node), is_async))
 
     def _usefixtures(self, decorator: ast.expr, scope: Scope, owner: str) -> None:
         if not isinstance(decorator, ast.Call):
@@ -372,6 +374,19 @@ def _parametrize_marks(decorators: list[ast.expr], scope: Scope) -> set[str]:
                         name = _mark_name(value.func if isinstance(value, ast.Call) else value, scope)
                         if name is not None:
                             names.add(name)
+    return names
+
+
+def _parametrized_names(decorators: list[ast.expr], scope: Scope) -> set[str]:
+    """Argument names a `parametrize` decorator supplies (`"a, b"` or `["a", "b"]`): not fixtures."""
+    names: set[str] = set()
+    for decorator in decorators:
+        if isinstance(decorator, ast.Call) and decorator.args and _mark_name(decorator.func, scope) == "parametrize":
+            first = decorator.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                names.update(part.strip() for part in first.value.split(","))
+            elif isinstance(first, (ast.List, ast.Tuple)):
+                names.update(e.value for e in first.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
     return names
 
 
@@ -873,6 +888,8 @@ There is no automatic fix. Inside `async def` code use
         for use in facts.event_loop_uses:
             if use.kind == "override":
                 what = f"fixture `{use.owner}` overrides `event_loop`, which pytest-asyncio 1.0 removed: it no longer sets the loop tests run on"
+            elif home is not None and not use.in_async:
+                continue  # a plain function gets the project's own loop and runs on it: nothing changed for it
             elif home is not None:
                 # pytest finds the project's own fixture: the request works, but gets that fixture's loop.
                 request = "uses `usefixtures('event_loop')`" if use.kind == "usefixtures" else "requests `event_loop`"
