@@ -125,6 +125,8 @@ EXPECTED: dict[tuple[str, str, int], Expect] = {
         {"test_example.py::test_a[pyloop]": "passed"},
         skip=None if importlib.util.find_spec("aiohttp") else "needs aiohttp, not a test dependency",
     ),
+    ("GP206", "valid", 15): Expect({}, returncode=5),  # __test__ = False: nothing collected
+    ("GP206", "valid", 16): Expect({}, returncode=5),  # python_functions = ["check_*"]
     ("GP206", "invalid", 0): Expect({A: "failed"}, symptom=NOT_SUPPORTED, after_fix={A: "passed"}),
     ("GP206", "invalid", 1): Expect(
         {"test_example.py::TestA::test_sync": "passed", "test_example.py::TestA::test_a": "failed"},

@@ -104,6 +104,18 @@ class PytestConfig:
             patterns = DEFAULT_PYTHON_FILES
         return any(fnmatch.fnmatch(name, str(pattern)) for pattern in patterns)
 
+    def is_test_function(self, name: str) -> bool:
+        """Whether pytest collects a function of this name (`python_functions`, default `test`): prefix or glob."""
+        patterns = self.options.get("python_functions")
+        if isinstance(patterns, str):
+            patterns = patterns.split()
+        if not isinstance(patterns, list) or not patterns:
+            patterns = ["test"]
+        return any(
+            name.startswith(str(pattern)) or (any(c in str(pattern) for c in "*?[") and fnmatch.fnmatch(name, str(pattern)))
+            for pattern in patterns
+        )
+
     def testpaths(self) -> list[str]:
         """The `testpaths` entries (glob patterns relative to the rootdir), as written."""
         value = self.options.get("testpaths")

@@ -124,6 +124,9 @@ class _Collector:
         module = build_scope(tree, None, self.index)
         module_marks, module_uncertain = self._pytestmark(tree.body, module)
         self._body(tree.body, module, module_marks, module_uncertain, in_test_class=False)
+        if "__test__" in self.source.text:
+            hidden = _not_collected(tree.body)
+            self.tests = [test for test in self.tests if test.name not in hidden and "" not in hidden]
         self._calls(tree, module)
         expression, needs_import = _marker_spelling(tree, module)
         return AsyncioFacts(
@@ -151,6 +154,8 @@ class _Collector:
             return
         if any(isinstance(s, ast.FunctionDef) and s.name in ("__init__", "__new__") for s in node.body):
             return  # pytest does not collect it
+        if "" in _not_collected(node.body):
+            return  # `__test__ = False`: an abstract base whose subclasses are the tests
         inner = build_scope(node, outer)
         class_marks, class_uncertain = self._decorator_marks(node.decorator_list, outer)
         own_marks, own_uncertain = self._pytestmark(node.body, inner)
@@ -374,6 +379,19 @@ def _parametrize_marks(decorators: list[ast.expr], scope: Scope) -> set[str]:
                         name = _mark_name(value.func if isinstance(value, ast.Call) else value, scope)
                         if name is not None:
                             names.add(name)
+    return names
+
+
+def _not_collected(body: list[ast.stmt]) -> set[str]:
+    """Names set `__test__ = False` in this body ("" for the body's own module or class)."""
+    names: set[str] = set()
+    for statement in body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant) and statement.value.value is False:
+            for target in statement.targets:
+                if isinstance(target, ast.Name) and target.id == "__test__":
+                    names.add("")
+                elif isinstance(target, ast.Attribute) and target.attr == "__test__" and isinstance(target.value, ast.Name):
+                    names.add(target.value.id)
     return names
 
 
@@ -707,6 +725,15 @@ the name `pytest` is bound to something else gets no fix. Consider
             "async def test_a(aiohttp_client):\n    pass\n",
             files={"pyproject.toml": PYPROJECT, "conftest.py": 'pytest_plugins = "aiohttp.pytest_plugin"\n'},
         ),
+        # pytest collects neither `__test__ = False` nor names `python_functions` does not match.
+        valid(
+            "class TestBase:\n    __test__ = False\n\n    async def test_a(self):\n        pass\n",
+            files={"pyproject.toml": PYPROJECT},
+        ),
+        valid(
+            "async def test_a():\n    pass\n",
+            files={"pyproject.toml": PYPROJECT + '\n[tool.pytest.ini_options]\npython_functions = ["check_*"]\n'},
+        ),
     )
     INVALID = (
         invalid(
@@ -751,9 +778,10 @@ the name `pytest` is bound to something else gets no fix. Consider
             return
         if _trio_mode(ctx) or not ctx.is_test_module() or _coroutine_plugin(ctx, facts):
             return
+        config = ctx.project.pytest_configs.for_file(ctx.path)
         marking: set[str] | None = None  # read from the conftests only when a test would be reported
         for test in facts.async_tests:
-            if test.handled or test.uncertain:
+            if test.handled or test.uncertain or not config.is_test_function(test.name):
                 continue
             if test.requests:
                 marking = _marking_fixtures(ctx, facts) if marking is None else marking
