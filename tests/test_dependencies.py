@@ -807,3 +807,22 @@ def test_anyio_comes_with_mcp_and_asyncer() -> None:
 
     anyio = next(entry for entry in PLUGIN_MARKERS if entry.distribution == "anyio")
     assert {"mcp", "asyncer"} <= set(anyio.required_by)
+
+
+def test_tox_base_environment_ranges_hold_everywhere(tmp_path: Path) -> None:
+    """The base [testenv]'s unconditional lines apply to every environment: their range counts."""
+    write(
+        tmp_path,
+        "tox.ini",
+        """
+        [testenv]
+        deps =
+            websockets<14
+            py3{11,12}: pytest-timeout>=2
+        [testenv:new]
+        deps = pytest-xdist>=3
+        """,
+    )
+    assert spec(declared(tmp_path)) == SpecifierSet("<14")
+    assert spec(declared(tmp_path, "pytest-timeout")) == SpecifierSet("")
+    assert spec(declared(tmp_path, "pytest-xdist")) == SpecifierSet("")  # one named environment only

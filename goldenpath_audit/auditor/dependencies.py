@@ -604,7 +604,7 @@ def _requirement_values(parser: configparser.ConfigParser) -> list[str]:
     return values
 
 
-def _setup_cfg_values(path: Path, read: Callable[[configparser.ConfigParser], list[str]]) -> list[str] | None:
+def _setup_cfg_values(path: Path, read: Callable[[configparser.ConfigParser], list[_T]]) -> list[_T] | None:
     """What `read` takes from a parsed setup.cfg (or tox.ini); None when it is missing or malformed."""
     text = _read_text(path)
     if text is None:
@@ -729,32 +729,36 @@ def _names(directory: Path, patterns: tuple[str, ...]) -> list[str]:
 
 
 def _tox_mentions(path: Path) -> list[_Mention]:
-    """`deps` of every `[testenv]` / `[testenv:NAME]` section of tox.ini, as presence only.
+    """`deps` of every `[testenv]` / `[testenv:NAME]` section of tox.ini.
 
-    A tox matrix pins the same package differently per factor (`ws13: websockets<14`),
-    so its version ranges say nothing about one environment: each mention carries
-    no specifier. `-r` includes are followed like pip's.
+    A tox matrix pins the same package differently per factor (`ws13: websockets<14`)
+    or per named environment, so those ranges say nothing about one environment:
+    such mentions carry no specifier. The base `[testenv]`'s unconditional lines
+    apply to every environment and keep theirs. `-r` includes are followed like pip's.
     """
-    values = _setup_cfg_values(
+    sections = _setup_cfg_values(
         path,
         lambda parser: [
-            _tox_substituted(parser, parser.get(s, "deps", fallback=""))
+            (s == "testenv", _tox_substituted(parser, parser.get(s, "deps", fallback="")))
             for s in parser.sections()
             if s.startswith("testenv")
         ],
     )
     mentions: list[_Mention] = []
     visited: set[str] = set()
-    for line in (_COMMENT.sub("", raw).strip() for value in values or () for raw in value.splitlines()):
-        line = _TOX_FACTOR.sub("", line)
-        include = _include_target(line)
-        if include is not None:
-            found = _read_requirements(path.parent / include, visited)
-        elif line and not line.startswith(("-", "{")):
-            found = [m for m in [_mention(line, path)] if m is not None]
-        else:
-            continue
-        mentions += [_Mention(m.package, "", m.package, m.source) for m in found]
+    for everywhere, value in sections or ():
+        for raw in value.splitlines():
+            line = _COMMENT.sub("", raw).strip()
+            unconditional = everywhere and _TOX_FACTOR.match(line) is None
+            line = _TOX_FACTOR.sub("", line)
+            include = _include_target(line)
+            if include is not None:
+                found = _read_requirements(path.parent / include, visited)
+            elif line and not line.startswith(("-", "{")):
+                found = [m for m in [_mention(line, path)] if m is not None]
+            else:
+                continue
+            mentions += [m if unconditional else _Mention(m.package, "", m.package, m.source) for m in found]
     return mentions
 
 

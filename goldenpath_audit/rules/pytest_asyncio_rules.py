@@ -1,8 +1,8 @@
 """pytest-asyncio 0.2x -> 1.x migration rules (GP206-GP208).
 
 These rules are active only where the project declares pytest-asyncio (the
-nearest `pyproject.toml`, `requirements*.txt`, `setup.cfg` or lock file that
-names it); the versions it may install come from that requirement
+nearest directory whose declaring files name it, as for websockets: see the
+README); the versions it may install come from that requirement
 (`ctx.project.version_policy("pytest-asyncio", path)`).
 
 - GP206: in strict mode (the default since 0.19) an `async def test_*` without

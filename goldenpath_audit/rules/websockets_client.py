@@ -68,8 +68,9 @@ allows 14.0 or newer, and the threading client `websockets.sync.client.connect`)
 and pass `extra_headers=`.
 
 The requirement that governs a file comes from the nearest directory that
-declares websockets (`pyproject.toml`, `requirements*.txt`, `setup.cfg`; a pin
-in `uv.lock` or `poetry.lock` beats a range). When every version it allows is
+declares websockets (`pyproject.toml`, requirements files, `setup.cfg`,
+`setup.py`, `Pipfile`, `tox.ini`; a pin in `uv.lock` or `poetry.lock` beats a
+range; the README lists every source). When every version it allows is
 below 14.0, `websockets.connect` is still the legacy client there and is not
 flagged. `--websockets-version` or the `websockets-version` setting override it.
 The legacy clients (`websockets.client.connect`, `websockets.legacy.client.connect`)
