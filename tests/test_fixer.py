@@ -322,3 +322,16 @@ def test_findings_without_a_fix_leave_the_file_alone(root: Path) -> None:
     report = fix(root, unsafe=True)
     assert (report.changes, report.errors) == ([], [])
     assert target.read_bytes() == before.encode() and target.stat().st_mtime_ns == mtime
+
+
+def test_a_link_and_its_target_are_fixed_with_the_findings_of_both(root: Path) -> None:
+    """Only the name `tests/test_linked.py` makes a test module: its GP205 must not be lost
+    when the target, also checked, is fixed first for its other findings."""
+    shared = root / "shared" / "linked_module.py"
+    shared.parent.mkdir()
+    shared.write_text(BAD + "\npytestmark = (pytest.mark.slow, pytest.mark.skip)\n")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_linked.py").symlink_to(os.path.join("..", "shared", "linked_module.py"))
+    report = fix(root)
+    assert (len(report.changes), report.errors) == (1, [])
+    assert shared.read_text() == GOOD + "\npytestmark = [pytest.mark.slow, pytest.mark.skip]\n"

@@ -68,6 +68,21 @@ class FixReport:
         return sum(len(change.fixed) for change in self.changes)
 
 
+def _one_job_per_file(by_path: dict[str, list[Finding]], cwd: Path, root: Path) -> list[tuple[str, list[Finding]]]:
+    """(display, findings) per real file: a symlink and its target, both checked, are fixed once with
+    the findings of both. They can differ: only the name `tests/test_x.py` makes a test module."""
+    merged: dict[str, tuple[str, list[Finding]]] = {}
+    for display, findings in sorted(by_path.items()):
+        try:
+            real = str(resolve_target(cwd / display, root))
+        except WriteRefused:
+            real = f"\0{display}"  # refused again, and reported, when fixed
+        first, known = merged.setdefault(real, (display, []))
+        seen = {(f.code, f.line, f.column) for f in known}
+        known += [f for f in findings if (f.code, f.line, f.column) not in seen]
+    return list(merged.values())
+
+
 def fixable(finding: Finding, *, unsafe: bool) -> bool:
     if finding.fix is None:
         return False
@@ -95,7 +110,7 @@ def apply_fixes(result: CheckResult, cwd: Path, *, unsafe: bool, write: bool, ro
         else:
             by_path.setdefault(finding.path, []).append(finding)
     report = FixReport()
-    jobs = [(display, findings, False) for display, findings in sorted(by_path.items())]
+    jobs = [(display, findings, False) for display, findings in _one_job_per_file(by_path, cwd, root)]
     jobs += [(display, findings, True) for display, findings in sorted(by_config.items())]
     fixed_files: set[str] = set()
     for display, findings, is_config in jobs:
