@@ -61,22 +61,37 @@ def test_selecting_only_gp001_parses_every_file(project) -> None:
     assert locations(result) == [("test_unrelated.py", 1, 17, "GP001")]
 
 
-REPLAY_PROBE = """
+IMPORTS_PROBE = """
 import sys
 from goldenpath_audit.cli import main
-sys.argv = ["goldenpath-audit", "check", *sys.argv[1:]]
+label, wanted = sys.argv[1].split(":", 1)
+sys.argv = ["goldenpath-audit", "check", *sys.argv[2:]]
 try:
     main()
 except SystemExit as exc:
     code = exc.code
-heavy = sorted(
+prefixes, names = wanted.split("|")
+found = sorted(
     name for name in sys.modules
-    if name.startswith(("goldenpath_audit.rules.", "packaging", "pathspec", "libcst", "multiprocessing"))
-    or name in {"goldenpath_audit.auditor.facts", "goldenpath_audit.auditor.context",
-                "goldenpath_audit.auditor.module_index", "goldenpath_audit.auditor.marker_registry"}
+    if any(name.startswith(prefix) for prefix in prefixes.split(",") if prefix) or name in names.split(",")
 )
-print("EXIT", code, "HEAVY", heavy, file=sys.stderr)
+print("EXIT", code, label, found, file=sys.stderr)
 """
+
+
+def probe_imports(cwd: Path, label: str, prefixes: tuple[str, ...], names: tuple[str, ...], *args: str) -> str:
+    """Run `check ARGS` in a fresh interpreter; stderr ends `EXIT <code> <label> [<loaded modules among those asked>]`."""
+    wanted = f"{label}:{','.join(prefixes)}|{','.join(names)}"
+    return subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, wanted, *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    ).stderr
+
+
+HEAVY = (
+    ("goldenpath_audit.rules.", "packaging", "pathspec", "libcst", "multiprocessing"),
+    ("goldenpath_audit.auditor.facts", "goldenpath_audit.auditor.context",
+     "goldenpath_audit.auditor.module_index", "goldenpath_audit.auditor.marker_registry"),
+)
 
 
 def test_a_replayed_pre_commit_run_imports_no_rule_and_no_engine_heavyweight(tmp_path: Path) -> None:
@@ -97,8 +112,9 @@ def test_a_replayed_pre_commit_run_imports_no_rule_and_no_engine_heavyweight(tmp
     files = ["tests/test_ws.py", "tests/test_ok.py"]
 
     def run() -> subprocess.CompletedProcess[str]:
+        wanted = f"HEAVY:{','.join(HEAVY[0])}|{','.join(HEAVY[1])}"
         return subprocess.run(
-            [sys.executable, "-c", REPLAY_PROBE, *files], cwd=tmp_path, capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", IMPORTS_PROBE, wanted, *files], cwd=tmp_path, capture_output=True, text=True, timeout=60
         )
 
     first = run()
@@ -111,21 +127,8 @@ def test_a_replayed_pre_commit_run_imports_no_rule_and_no_engine_heavyweight(tmp
     assert "EXIT 1 HEAVY []" in second.stderr
 
 
-EDIT_PROBE = """
-import sys
-from goldenpath_audit.cli import main
-sys.argv = ["goldenpath-audit", "check", "."]
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-optional = sorted(
-    name for name in sys.modules
-    if name in {"packaging.requirements", "packaging.utils", "packaging.tags", "configparser", "tempfile",
-                "goldenpath_audit.auditor.static_eval", "goldenpath_audit.auditor.setup_py"}
-)
-print("EXIT", code, "OPTIONAL", optional, file=sys.stderr)
-"""
+OPTIONAL = ("packaging.requirements", "packaging.utils", "packaging.tags", "configparser", "tempfile",
+            "goldenpath_audit.auditor.static_eval", "goldenpath_audit.auditor.setup_py")
 
 
 def test_re_checking_an_edited_file_imports_only_what_the_project_needs(tmp_path: Path) -> None:
@@ -145,12 +148,7 @@ def test_re_checking_an_edited_file_imports_only_what_the_project_needs(tmp_path
     )
     age(tmp_path)
 
-    def run() -> str:
-        return subprocess.run(
-            [sys.executable, "-c", EDIT_PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=60
-        ).stderr
-
-    run()
+    probe_imports(tmp_path, "OPTIONAL", (), OPTIONAL, ".")
     test = tmp_path / "tests/test_ws.py"
     test.write_text(test.read_text() + "\n\ndef test_new():\n    pass\n")
-    assert "EXIT 1 OPTIONAL []" in run()
+    assert "EXIT 1 OPTIONAL []" in probe_imports(tmp_path, "OPTIONAL", (), OPTIONAL, ".")

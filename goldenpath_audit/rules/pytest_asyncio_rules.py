@@ -355,15 +355,8 @@ def _params_marks(decorators: list[ast.expr], scope: Scope) -> set[str]:
         if not isinstance(decorator, ast.Call) or _decorator_target(decorator, scope) not in FIXTURE_DECORATORS:
             continue
         for keyword in decorator.keywords:
-            if keyword.arg != "params":
-                continue
-            for node in ast.walk(keyword.value):
-                if isinstance(node, ast.keyword) and node.arg == "marks":
-                    values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
-                    for value in values:
-                        name = _mark_name(value.func if isinstance(value, ast.Call) else value, scope)
-                        if name is not None:
-                            names.add(name)
+            if keyword.arg == "params":
+                names |= _param_marks(keyword.value, scope)
     return names
 
 
@@ -372,13 +365,20 @@ def _parametrize_marks(decorators: list[ast.expr], scope: Scope) -> set[str]:
     names: set[str] = set()
     for decorator in decorators:
         if isinstance(decorator, ast.Call) and _mark_name(decorator.func, scope) == "parametrize":
-            for node in ast.walk(decorator):
-                if isinstance(node, ast.keyword) and node.arg == "marks":
-                    values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
-                    for value in values:
-                        name = _mark_name(value.func if isinstance(value, ast.Call) else value, scope)
-                        if name is not None:
-                            names.add(name)
+            names |= _param_marks(decorator, scope)
+    return names
+
+
+def _param_marks(values: ast.AST, scope: Scope) -> set[str]:
+    """Marker names of every `marks=` keyword (a mark, or a list or tuple of marks) inside `values`."""
+    names: set[str] = set()
+    for node in ast.walk(values):
+        if isinstance(node, ast.keyword) and node.arg == "marks":
+            marks = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+            for mark in marks:
+                name = _mark_name(mark.func if isinstance(mark, ast.Call) else mark, scope)
+                if name is not None:
+                    names.add(name)
     return names
 
 
