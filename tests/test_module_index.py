@@ -854,3 +854,23 @@ def test_cmake_target_named_through_a_variable(tmp_path: Path) -> None:
     )
     assert ModuleIndex([tmp_path]).find("pkg._cffi") is not None
     assert ModuleIndex([tmp_path]).find("pkg._other") is None
+
+
+def test_names_bound_only_for_type_checkers_do_not_exist(tmp_path: Path) -> None:
+    """`from pkg.mod import OnlyTyping` raises ImportError when only `if TYPE_CHECKING:` binds it."""
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/mod.py": (
+                "from typing import TYPE_CHECKING\nimport typing\n\n"
+                "if TYPE_CHECKING:\n    from collections import OrderedDict as OnlyTyping\n"
+                "    from collections import deque as Both\nelse:\n    Both = list\n\n"
+                "if not typing.TYPE_CHECKING:\n    RunTime = 1\nelse:\n    Hidden = 2\n"
+            ),
+        },
+    )
+    info = ModuleIndex([tmp_path]).find("pkg.mod")
+    assert info is not None
+    assert not info.has_name("OnlyTyping") and not info.has_name("Hidden")
+    assert info.has_name("Both") and info.has_name("RunTime") and info.has_name("TYPE_CHECKING")

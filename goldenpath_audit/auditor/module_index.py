@@ -236,6 +236,10 @@ class _Binder:
                     self.open_namespace = True
                 else:
                     self.bind(alias.asname or alias.name, node.lineno, imported=True)
+        elif isinstance(node, ast.If) and _type_checking_branch(node.test) is not None:
+            # Names bound only for type checkers do not exist at run time: `from m import T` fails.
+            self._expression(node.test)
+            self._statements(node.orelse if _type_checking_branch(node.test) else node.body)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self._try(node)  # type: ignore[arg-type]
         elif isinstance(node, ast.Match):
@@ -422,6 +426,16 @@ class _Binder:
                 self.dynamic_path = True  # pkgutil's and pkg_resources' namespace packages
             if isinstance(node, ast.Attribute) and _is_name(node.value, "__path__"):
                 self.dynamic_path = True  # `__path__.append(...)`
+
+
+def _type_checking_branch(test: ast.expr) -> bool | None:
+    """True for `if TYPE_CHECKING:` (its body is for type checkers), False for `if not TYPE_CHECKING:`, else None."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    operand = test.operand if negated else test  # type: ignore[attr-defined]
+    name = operand.attr if isinstance(operand, ast.Attribute) else getattr(operand, "id", None)
+    if name != "TYPE_CHECKING":
+        return None
+    return not negated
 
 
 def _own_aliases(tree: ast.Module, own_name: str) -> Iterator[str]:
