@@ -732,3 +732,17 @@ def test_pytestmark_tuple(tmp_path: Path) -> None:
     assert after["test_list.py"] == before["test_list.py"]
     fix(tmp_path)
     assert snapshot(tmp_path) == after
+
+
+def test_an_undeclared_plugin_the_tests_import_is_installed(tmp_path: Path) -> None:
+    """pyee 9, deepgram 2, pyatv: test modules `import pytest_asyncio`, which is declared nowhere.
+    The import only works where the plugin is installed, and pytest then loads it."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\nversion = "0"\n\n[tool.pytest.ini_options]\nmarkers = ["slow"]\n',
+            "tests/test_async.py": "import pytest_asyncio\n" + ASYNC_TEST,
+            "tests/test_other.py": "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_b():\n    pass\n",
+        },
+    )
+    assert assert_agrees(tmp_path) == {}

@@ -852,3 +852,16 @@ def test_input_log_within_means_merging_changes_nothing() -> None:
             older.files, older.listings, older.probes, older.answers, older.scanned,
         )
         assert log.within(older) is unchanged, log
+
+
+def test_importing_a_plugin_in_another_file_registers_its_markers(shop: Path, checked: list[str]) -> None:
+    """`import pytest_rerunfailures` anywhere says the plugin is installed: its `flaky` marker is known.
+    The importing file's marker facts change, so the cross-file phase runs again."""
+    settle(checked)
+    edit(shop / "tests" / "test_db.py", "import pytest\n", "import pytest\nimport pytest_rerunfailures\n")
+    age(shop)
+    out = warm_is_cold(checked=checked, expect=["tests/test_db.py"])
+    assert "tests/test_net.py:6 GP201" not in codes(out)
+    edit(shop / "tests" / "test_db.py", "import pytest_rerunfailures\n", "")
+    age(shop)
+    assert codes(warm_is_cold(checked=checked, expect=["tests/test_db.py"])) == BASELINE

@@ -101,6 +101,9 @@ class FileFacts:
     registrations: list[tuple[str, str, int]] = field(default_factory=list)
     unevaluated_registrations: list[tuple[int, int]] = field(default_factory=list)
     pytest_plugins: tuple[str, ...] = ()
+    # Plugin modules the file imports (`import pytest_asyncio`): the plugin is installed, so pytest
+    # loads it and knows its markers wherever it is declared or not.
+    plugin_imports: tuple[str, ...] = ()
     # Import audit facts (see import_facts.py); empty unless requested.
     imports: list[ImportFact] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
@@ -157,6 +160,23 @@ def extract_facts(
     return facts
 
 
+def _plugin_imports(body: list[ast.stmt]) -> set[str]:
+    """Top-level `pytest_*` (and anyio) modules imported at module level, outside `try` blocks."""
+    found: set[str] = set()
+    for statement in body:
+        if isinstance(statement, ast.Import):
+            names = [alias.name for alias in statement.names]
+        elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
+            names = [statement.module]
+        elif isinstance(statement, ast.If):
+            found |= _plugin_imports(statement.body) | _plugin_imports(statement.orelse)
+            continue
+        else:
+            continue  # an import a `try` guards may fail: no evidence
+        found.update(top for top in (name.partition(".")[0] for name in names) if top.startswith("pytest_") or top == "anyio")
+    return found
+
+
 def _pre_asyncio_handlers(tree: ast.Module) -> list[tuple[int, int]]:
     """`try: from websockets.asyncio.client import connect` / `except ImportError: <websockets < 13>`."""
     ranges: list[tuple[int, int]] = []
@@ -182,6 +202,8 @@ def _module_marker_facts(tree: ast.Module, source: SourceFile, facts: FileFacts)
         registrations, unevaluated = marker_registrations(tree, source)
         facts.registrations = [(r.name, r.text, r.line) for r in registrations]
         facts.unevaluated_registrations = [(u.line, u.column) for u in unevaluated]
+    if "import" in source.text:
+        facts.plugin_imports = tuple(sorted(_plugin_imports(tree.body)))
     for statement in tree.body:
         if isinstance(statement, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in statement.targets

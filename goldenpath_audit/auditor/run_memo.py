@@ -55,6 +55,7 @@ class MarkerFacts:
 
     marks: list
     marker_reads: set[str]
+    plugin_imports: tuple[str, ...] = ()
 
 
 @compact_pickle
@@ -101,8 +102,9 @@ def memo_key(parts: Iterable[object]) -> str | None:
     return hashlib.sha256(blob).hexdigest()
 
 
-def _marker_blob(marks: Sequence, marker_reads: Iterable[str]) -> tuple[bytes, str]:
-    blob = pickle.dumps(MarkerFacts(list(marks), set(sorted(marker_reads))), protocol=pickle.HIGHEST_PROTOCOL)
+def _marker_blob(marks: Sequence, marker_reads: Iterable[str], plugin_imports: Sequence[str]) -> tuple[bytes, str]:
+    facts = MarkerFacts(list(marks), set(sorted(marker_reads)), tuple(plugin_imports))
+    blob = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
     return blob, hashlib.sha256(blob).hexdigest()
 
 
@@ -227,9 +229,9 @@ class MarkerFactsStore:
         self._new: dict[str, tuple[str, bytes]] = {}  # this run's
         self._stored: dict[str, tuple[str, bytes]] | None = None  # the file's, read on first need
 
-    def remember(self, key: str, marks: Sequence, marker_reads: Iterable[str]) -> str:
+    def remember(self, key: str, marks: Sequence, marker_reads: Iterable[str], plugin_imports: Sequence[str]) -> str:
         """Keep a file's marker facts; returns their digest."""
-        blob, digest = _marker_blob(marks, marker_reads)
+        blob, digest = _marker_blob(marks, marker_reads, plugin_imports)
         self._new[key] = (digest, blob)
         return digest
 

@@ -303,7 +303,8 @@ class Runner:
             return None
         marks_digest = None
         if outcome.facts is not None and self._marks is not None:
-            marks_digest = self._marks.remember(record_key(path), outcome.facts.marks, outcome.facts.marker_reads)
+            facts = outcome.facts
+            marks_digest = self._marks.remember(record_key(path), facts.marks, facts.marker_reads, facts.plugin_imports)
         modules, names = run_memo.record_deps(deps)
         return run_memo.FileRecord(
             signature=inputs.signature(before),
@@ -425,7 +426,7 @@ class Runner:
             return facts
         full = self.facts_for(path)
         if full is not None:
-            self._marks.remember(record_key(path), full.marks, full.marker_reads)
+            self._marks.remember(record_key(path), full.marks, full.marker_reads, full.plugin_imports)
         return full
 
     def _admit(self, result: CheckResult, raw: list[Finding], suppressions: dict[Path, Suppressions | None]) -> None:

@@ -65,6 +65,7 @@ def unknown_uses(run: RunContext) -> list[UnknownUse]:
         return cached
     registry = run.project.marker_registry
     found: list[UnknownUse] = []
+    imported = _imported_plugin_markers(run)
     # One difflib search per (registry, name): a misspelling is usually repeated across files.
     suggestions: dict[tuple[int, str], str | None] = {}
     for path, facts in sorted(run.files.items()):
@@ -75,7 +76,7 @@ def unknown_uses(run: RunContext) -> list[UnknownUse]:
             continue  # a registration we could not evaluate may register anything
         initial_conftest = path.name == "conftest.py" and path in registry.initial_conftests(known.config)
         for use in facts.marks:
-            if use.name in known.names:
+            if use.name in known.names or use.name in imported:
                 continue
             if initial_conftest and not use.in_function:
                 continue  # pytest does not validate marks while loading the initial conftest
@@ -85,6 +86,14 @@ def unknown_uses(run: RunContext) -> list[UnknownUse]:
             found.append(UnknownUse(path, use, known, suggestions[key]))
     run.cache["unknown_marker_uses"] = found
     return found
+
+
+def _imported_plugin_markers(run: RunContext) -> dict[str, str]:
+    """Markers of the plugins some checked file imports (`import pytest_asyncio`): installed, so loaded."""
+    from goldenpath_audit.rules.pytest_plugins import markers_for
+
+    modules = {module for facts in run.files.values() for module in getattr(facts, "plugin_imports", ())}
+    return markers_for(module.replace("_", "-") for module in modules) if modules else {}
 
 
 def _governing(known: KnownMarkers, run: RunContext) -> str:
