@@ -322,12 +322,20 @@ def test_relative_import_in_a_package_inside_a_same_named_folder(tmp_path: Path)
             "benchmarks/benchmarks/__init__.py": "",
             "benchmarks/benchmarks/common.py": "class Benchmark: ...\n",
             "benchmarks/benchmarks/bench_app.py": "from .common import Benchmark\n",
+            "benchmarks/benchmarks/test_app.py": "from .common import Benchmark\n",
         },
     )
     index = ModuleIndex.for_project(tmp_path)
     bench = tmp_path / "benchmarks/benchmarks/bench_app.py"
-    assert index.resolve_relative(bench, "common", 1) == "benchmarks.common"
-    info = index.find("benchmarks.common", importer=bench)
+    # A package module is named from the project root (`benchmarks/` is a namespace package there).
+    resolved = index.resolve_relative(bench, "common", 1)
+    assert resolved == "benchmarks.benchmarks.common"
+    info = index.find(resolved, importer=bench)
+    assert info is not None and "Benchmark" in info.definitions
+    # A test module in it is imported from its basedir, as pytest does: `benchmarks.common`.
+    test = tmp_path / "benchmarks/benchmarks/test_app.py"
+    assert index.resolve_relative(test, "common", 1) == "benchmarks.common"
+    info = index.find("benchmarks.common", importer=test)
     assert info is not None and "Benchmark" in info.definitions
 
 
@@ -833,7 +841,44 @@ def test_a_declared_dependency_found_only_beside_the_importer_is_not_first_party
     write(tmp_path, {"examples/realtime/twilio/__init__.py": "", "examples/realtime/twilio/server.py": ""})
     importer = tmp_path / "examples/realtime/twilio/server.py"
     assert not ModuleIndex([tmp_path], installed={"twilio"}).is_first_party("twilio", importer=importer)
-    assert ModuleIndex([tmp_path]).is_first_party("twilio", importer=importer)
+    # A package's own module is imported through its package, never through the basedir.
+    assert not ModuleIndex([tmp_path]).is_first_party("twilio", importer=importer)
+    # A test module there is imported from its basedir (`examples/realtime/`): `twilio` is the folder.
+    test = tmp_path / "examples/realtime/twilio/test_server.py"
+    assert ModuleIndex([tmp_path]).is_first_party("twilio", importer=test)
+    assert not ModuleIndex([tmp_path], installed={"twilio"}).is_first_party("twilio", importer=test)
+
+
+def test_a_namespace_portion_beside_a_test_does_not_shadow_an_installed_package(tmp_path: Path) -> None:
+    """`tests/requests/sample_helper.py` (no `__init__.py`): `import requests.adapters` is the library."""
+    write(tmp_path, {"tests/requests/sample_helper.py": "x = 1\n", "tests/test_a.py": ""})
+    assert not ModuleIndex([tmp_path]).is_first_party("requests", importer=tmp_path / "tests/test_a.py")
+
+
+def test_more_generated_names(tmp_path: Path) -> None:
+    """pdm's `write_to` is relative to the package directory; protobuf's `_pb2` fill `_globals = globals()`;
+    a package may import its module `__getattr__`."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.pdm.version]\nsource = "scm"\nwrite_to = "pkg/__version__.py"\n',
+            "src/pkg/__init__.py": "from ._lazy import __getattr__\n",
+            "src/pkg/_lazy.py": "def __getattr__(name):\n    return name\n",
+            "src/pkg/gen_pb2.py": "_globals = globals()\n_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gen_pb2', _globals)\n",
+        },
+    )
+    index = ModuleIndex([tmp_path, tmp_path / "src"])
+    assert index.find("pkg.__version__") is not None
+    assert index.find("pkg").has_name("anything")  # type: ignore[union-attr]
+    assert index.find("pkg.gen_pb2").has_name("Msg")  # type: ignore[union-attr]
+
+
+def test_llama_index_style_namespace_packages_are_shared(tmp_path: Path) -> None:
+    """llama-index-llms-openai ships `llama_index.llms.openai`; `llama_index.core` is llama-index-core's."""
+    write(tmp_path, {"llama_index/llms/openai/__init__.py": ""})
+    index = ModuleIndex([tmp_path], distributions=["llama-index-llms-openai", "llama-index-core"])
+    assert index.find("llama_index.core.llms") is not None
+    assert index.find("llama_index.llms.openai.nothere") is None
 
 
 def test_main_modules_are_not_importable(tmp_path: Path) -> None:

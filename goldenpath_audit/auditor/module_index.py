@@ -202,10 +202,10 @@ class _Binder:
 
     def bind(self, name: str, line: int, *, imported: bool) -> None:
         self.defined.add(name)
+        if name == "__getattr__":
+            self.open_namespace = True  # defined here or imported (`from ._lazy import __getattr__`)
         if imported:
             return
-        if name == "__getattr__":
-            self.open_namespace = True
         if name == "__path__":
             self.dynamic_path = True
         if self._fallback_names and name in self._fallback_names[-1]:
@@ -397,11 +397,22 @@ class _Binder:
                 self.open_namespace = True
         if "exec" in (text or "exec") and any(_is_call_of(node, "exec") for node in _own_scope(tree)):
             self.open_namespace = True  # twisted's `exec(r'''class Parser: ...''')`: names we cannot see
+        # `_globals = globals()` (protobuf 4+ `_pb2` modules), then `_builder.Build...(..., _globals)`.
+        namespace_names = {
+            target.id
+            for statement in tree.body
+            if isinstance(statement, ast.Assign) and (_is_call_of(statement.value, "globals") or _is_call_of(statement.value, "vars"))
+            for target in statement.targets
+            if isinstance(target, ast.Name)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and _is_sys_modules_item(node.value):
                 self.open_namespace = True  # `sys.modules[name].__getattr__ = ...` / `.__class__ = ...`
             elif isinstance(node, ast.Call) and any(
-                _is_call_of(argument, "globals") or _is_call_of(argument, "vars") for argument in node.args
+                _is_call_of(argument, "globals")
+                or _is_call_of(argument, "vars")
+                or _is_name_in(argument, namespace_names)
+                for argument in node.args
             ):
                 self.open_namespace = True  # protobuf's `_builder.BuildTopDescriptorsAndMessages(..., globals())`
             elif _is_call_of(node, "setattr") and node.args:  # type: ignore[attr-defined]
@@ -411,12 +422,12 @@ class _Binder:
                 if _is_sys_modules_item(target) or (isinstance(target, ast.Name) and target.id in (own_aliases or ())):
                     self.open_namespace = True
             if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
-                if _is_call_of(node.value, "globals"):
+                if _is_call_of(node.value, "globals") or _is_name_in(node.value, namespace_names):
                     self.open_namespace = True
                 elif _is_sys_modules(node.value):
                     self.open_namespace = self.dynamic_path = True
             elif isinstance(node, ast.Attribute) and node.attr in ("update", "setdefault", "__setitem__"):
-                if _is_call_of(node.value, "globals") or _is_call_of(node.value, "vars"):
+                if _is_call_of(node.value, "globals") or _is_call_of(node.value, "vars") or _is_name_in(node.value, namespace_names):
                     self.open_namespace = True
                 elif _is_sys_modules(node.value):
                     self.open_namespace = self.dynamic_path = True
@@ -494,6 +505,10 @@ def _imported_names(body: list[ast.stmt]) -> Iterator[str]:
             elif isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     yield alias.asname or alias.name
+
+
+def _is_name_in(node: ast.AST, names: set[str]) -> bool:
+    return isinstance(node, ast.Name) and node.id in names
 
 
 def _is_name(node: ast.AST, name: str) -> bool:
@@ -605,9 +620,12 @@ class ModuleIndex:
         """
         self.roots: tuple[Path, ...] = tuple(_unique(_norm(root) for root in roots))
         self._installed = installed
-        # `google-cloud-storage` -> "google": first parts of multi-part distribution names.
+        # `llama-index-llms-openai` -> "llama", "llama-index", "llama-index-llms": leading parts of
+        # multi-part distribution names, which a namespace package's name (`llama_index`) may be.
         self._namespace_prefixes = frozenset(
-            parts[0] for parts in (re.split(r"[-_.]+", name.lower()) for name in distributions) if len(parts) > 1
+            "-".join(parts[:end])
+            for parts in (re.split(r"[-_.]+", name.lower()) for name in distributions)
+            for end in range(1, len(parts))
         )
         self._listings: dict[Path, _Listing] = {}
         self._specs: dict[tuple[tuple[Path, ...], str], _Spec | None] = {}
@@ -856,7 +874,11 @@ class ModuleIndex:
         roots = self._importer_roots.get(importer)
         if roots is None:
             basedir = self.basedir(importer)
-            roots = self.roots if basedir in self.roots else (*self.roots, basedir)
+            # pytest puts a basedir on sys.path for the test modules and conftests it imports;
+            # a module beside them is imported as a top-level one the same way. A package's
+            # own module is imported through its package, never through that basedir.
+            via_basedir = _looks_collected(importer.name) or basedir == _norm(importer).parent
+            roots = self.roots if basedir in self.roots or not via_basedir else (*self.roots, basedir)
             self._importer_roots[importer] = roots
         return roots
 
@@ -918,9 +940,10 @@ class ModuleIndex:
                 spec = self._find_in(module, tail, roots)
                 if spec is not None and spec.origin is None and (self._shadowed(module) or not self._holds_code(spec)):
                     spec = None
-                elif spec is not None and module in self._installed and not self._in_roots(spec):
+                elif spec is not None and not self._in_roots(spec) and (module in self._installed or spec.origin is None):
                     # Found only beside the importer (`examples/realtime/twilio/`): a declared
-                    # dependency of that name is what the code means.
+                    # dependency of that name is what the code means. A namespace portion there
+                    # (`tests/requests/` with no `__init__.py`) loses to any installed package.
                     spec = None
         self._specs[key] = spec
         return spec
@@ -958,7 +981,11 @@ class ModuleIndex:
                 if not any(directory == root or root in directory.parents for root in self.roots):
                     break
                 files = self._listing(directory).files
-                written = _quoted_paths(location / f"{tail}.py", directory)
+                # setuptools-scm / hatch-vcs quote the path from the project root, pdm's
+                # `write_to` from the package directory (`src/`).
+                written = _quoted_paths(location / f"{tail}.py", directory) + _quoted_paths(
+                    location / f"{tail}.py", directory / "src"
+                )
                 for name, wanted in (
                     ("meson.build", quoted_file + (quoted_tail if depth == 0 else ())),
                     ("setup.py", dotted + written),
@@ -1050,7 +1077,8 @@ class ModuleIndex:
         from another distribution. An `app/` folder of a project named otherwise,
         or a namespace directory with modules of its own, is the project's.
         """
-        if spec.origin is not None or spec.name.partition(".")[0] not in self._namespace_prefixes:
+        top = re.sub(r"[-_.]+", "-", spec.name.partition(".")[0].lower())
+        if spec.origin is not None or top not in self._namespace_prefixes:
             return False
         for location in spec.locations:
             listing = self._listing(location)
@@ -1205,6 +1233,11 @@ def pytest_roots(config: PytestConfig) -> list[Path]:
     if isinstance(pythonpath, (list, tuple)):
         roots += [config.rootdir / str(entry) for entry in pythonpath]
     return [_norm(root) for root in roots]
+
+
+def _looks_collected(filename: str) -> bool:
+    """A conftest or a test module by pytest's default `python_files` (`test_*.py`, `*_test.py`)."""
+    return filename == "conftest.py" or (filename.endswith(".py") and (filename.startswith("test_") or filename.endswith("_test.py")))
 
 
 def _quoted_paths(file: Path, directory: Path) -> tuple[str, ...]:
