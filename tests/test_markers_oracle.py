@@ -746,3 +746,20 @@ def test_an_undeclared_plugin_the_tests_import_is_installed(tmp_path: Path) -> N
         },
     )
     assert assert_agrees(tmp_path) == {}
+
+
+def test_marks_made_while_the_initial_conftest_loads_are_not_checked(tmp_path: Path) -> None:
+    """paramiko: `tests/_util.py` says `slow = pytest.mark.slow`; the conftest imports it first."""
+    write(
+        tmp_path,
+        {
+            "pytest.ini": "[pytest]\ntestpaths = tests\nmarkers =\n    integration\n",
+            "tests/__init__.py": "",
+            "tests/_util.py": "import pytest\n\nslow = pytest.mark.slow\n",
+            "tests/conftest.py": "from ._util import slow\n",
+            "tests/test_a.py": "from ._util import slow\n\n\n@slow\ndef test_a():\n    pass\n",
+            "tests/test_b.py": "import pytest\n\n\n@pytest.mark.slow\ndef test_b():\n    pass\n",
+        },
+    )
+    # `tests/test_b.py` uses the mark itself, after configuration: pytest rejects it there.
+    assert assert_agrees(tmp_path) == {"tests/test_b.py": "slow"}

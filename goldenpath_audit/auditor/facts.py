@@ -104,6 +104,9 @@ class FileFacts:
     # Plugin modules the file imports (`import pytest_asyncio`): the plugin is installed, so pytest
     # loads it and knows its markers wherever it is declared or not.
     plugin_imports: tuple[str, ...] = ()
+    # A conftest's module-level imports (`._util`, `tests.markers`): modules loaded with it, whose
+    # module-level marks pytest does not validate when the conftest is an initial one.
+    conftest_imports: tuple[str, ...] = ()
     # Import audit facts (see import_facts.py); empty unless requested.
     imports: list[ImportFact] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
@@ -177,6 +180,22 @@ def _plugin_imports(body: list[ast.stmt]) -> set[str]:
     return found
 
 
+def _module_level_imports(body: list[ast.stmt]) -> set[str]:
+    """Dotted names a module imports at module level (`.x`, `..pkg.y`: relative), each form pytest could load."""
+    found: set[str] = set()
+    for statement in body:
+        if isinstance(statement, ast.Import):
+            found.update(alias.name for alias in statement.names)
+        elif isinstance(statement, ast.ImportFrom):
+            base = "." * statement.level + (statement.module or "")
+            found.add(base)
+            # `from . import _util` / `from tests import markers` may name modules too.
+            found.update(f"{base}.{alias.name}" if statement.module else f"{base}{alias.name}" for alias in statement.names)
+        elif isinstance(statement, (ast.If, ast.Try)):
+            found |= _module_level_imports(statement.body)
+    return found
+
+
 def _pre_asyncio_handlers(tree: ast.Module) -> list[tuple[int, int]]:
     """`try: from websockets.asyncio.client import connect` / `except ImportError: <websockets < 13>`."""
     ranges: list[tuple[int, int]] = []
@@ -204,6 +223,8 @@ def _module_marker_facts(tree: ast.Module, source: SourceFile, facts: FileFacts)
         facts.unevaluated_registrations = [(u.line, u.column) for u in unevaluated]
     if "import" in source.text:
         facts.plugin_imports = tuple(sorted(_plugin_imports(tree.body)))
+        if source.path.replace("\\", "/").rpartition("/")[2] == "conftest.py":
+            facts.conftest_imports = tuple(sorted(_module_level_imports(tree.body)))
     for statement in tree.body:
         if isinstance(statement, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in statement.targets

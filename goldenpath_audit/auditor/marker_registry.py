@@ -20,6 +20,8 @@ from goldenpath_audit.auditor import inputs
 from goldenpath_audit.auditor.pytest_config import PytestConfig, PytestConfigIndex
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from goldenpath_audit.auditor.project import Project
 
 # Registered by pytest's own optional plugins when enabled (`-p pytester`, `pytest_plugins = ["pytester"]`).
@@ -158,6 +160,29 @@ class MarkerRegistry:
                     found.append(conftest)
         self._initial[config.rootdir] = found
         return found
+
+    def loaded_with_initial_conftests(self, config: PytestConfig, imports_of: Callable[[Path], Iterable[str]]) -> set[Path]:
+        """Files the initial conftests import at module level: loaded with them, before marks are checked.
+
+        `imports_of(conftest)` gives a conftest's module-level imports (`._util`,
+        `tests.markers`). paramiko's `tests/_util.py` (`slow = pytest.mark.slow`),
+        imported by its conftest, is never validated.
+        """
+        loaded: set[Path] = set()
+        for conftest in self.initial_conftests(config):
+            for dotted in imports_of(conftest):
+                stripped = dotted.lstrip(".")
+                level = len(dotted) - len(stripped)
+                if level:
+                    base = conftest.parent
+                    for _ in range(level - 1):
+                        base = base.parent
+                    relative = Path(*stripped.split(".")) if stripped else None
+                    candidates = [] if relative is None else [base / relative.with_suffix(".py"), base / relative / "__init__.py"]
+                    loaded.update(path for path in candidates if inputs.is_file(path))
+                else:
+                    loaded.update(self._resolve_module(dotted, config))
+        return loaded
 
     def _resolve_module(self, dotted: str, config: PytestConfig, base: Path | None = None) -> list[Path]:
         """The file of module `dotted` under the rootdir (or `base`), its `src/`, or a `pythonpath` entry."""

@@ -33,12 +33,15 @@ import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from goldenpath_audit.auditor.cache import FORMAT as CACHE_FORMAT
 from goldenpath_audit.auditor.cache import write_pickle
 from goldenpath_audit.auditor.findings import FileError, Finding, compact_pickle
 from goldenpath_audit.auditor.inputs import FileDeps, InputLog, file_digest, signature
+
+if TYPE_CHECKING:
+    from goldenpath_audit.auditor.facts import FileFacts
 
 FORMAT = "memo-1"
 DIRECTORY = "runs"
@@ -56,6 +59,7 @@ class MarkerFacts:
     marks: list
     marker_reads: set[str]
     plugin_imports: tuple[str, ...] = ()
+    conftest_imports: tuple[str, ...] = ()
 
 
 @compact_pickle
@@ -102,8 +106,7 @@ def memo_key(parts: Iterable[object]) -> str | None:
     return hashlib.sha256(blob).hexdigest()
 
 
-def _marker_blob(marks: Sequence, marker_reads: Iterable[str], plugin_imports: Sequence[str]) -> tuple[bytes, str]:
-    facts = MarkerFacts(list(marks), set(sorted(marker_reads)), tuple(plugin_imports))
+def _marker_blob(facts: MarkerFacts) -> tuple[bytes, str]:
     blob = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
     return blob, hashlib.sha256(blob).hexdigest()
 
@@ -229,9 +232,12 @@ class MarkerFactsStore:
         self._new: dict[str, tuple[str, bytes]] = {}  # this run's
         self._stored: dict[str, tuple[str, bytes]] | None = None  # the file's, read on first need
 
-    def remember(self, key: str, marks: Sequence, marker_reads: Iterable[str], plugin_imports: Sequence[str]) -> str:
-        """Keep a file's marker facts; returns their digest."""
-        blob, digest = _marker_blob(marks, marker_reads, plugin_imports)
+    def remember(self, key: str, facts: "FileFacts") -> str:
+        """Keep the part of a file's facts the cross-file phase reads; returns its digest."""
+        part = MarkerFacts(
+            list(facts.marks), set(sorted(facts.marker_reads)), tuple(facts.plugin_imports), tuple(facts.conftest_imports)
+        )
+        blob, digest = _marker_blob(part)
         self._new[key] = (digest, blob)
         return digest
 

@@ -303,8 +303,7 @@ class Runner:
             return None
         marks_digest = None
         if outcome.facts is not None and self._marks is not None:
-            facts = outcome.facts
-            marks_digest = self._marks.remember(record_key(path), facts.marks, facts.marker_reads, facts.plugin_imports)
+            marks_digest = self._marks.remember(record_key(path), outcome.facts)
         modules, names = run_memo.record_deps(deps)
         return run_memo.FileRecord(
             signature=inputs.signature(before),
@@ -426,7 +425,7 @@ class Runner:
             return facts
         full = self.facts_for(path)
         if full is not None:
-            self._marks.remember(record_key(path), full.marks, full.marker_reads, full.plugin_imports)
+            self._marks.remember(record_key(path), full)
         return full
 
     def _admit(self, result: CheckResult, raw: list[Finding], suppressions: dict[Path, Suppressions | None]) -> None:

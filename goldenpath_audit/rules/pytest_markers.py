@@ -68,13 +68,22 @@ def unknown_uses(run: RunContext) -> list[UnknownUse]:
     imported = _imported_plugin_markers(run)
     # One difflib search per (registry, name): a misspelling is usually repeated across files.
     suggestions: dict[tuple[int, str], str | None] = {}
+    loaded: dict[Path, set[Path]] = {}  # rootdir -> modules the initial conftests import
+
+    def imports_of(conftest: Path) -> tuple[str, ...]:
+        facts = run.files.get(conftest) or run.project.facts_for(conftest)
+        return getattr(facts, "conftest_imports", ())
+
     for path, facts in sorted(run.files.items()):
         if not facts.marks:
             continue
         known = registry.for_file(path)
         if known.uncertain:
             continue  # a registration we could not evaluate may register anything
-        initial_conftest = path.name == "conftest.py" and path in registry.initial_conftests(known.config)
+        rootdir = known.config.rootdir
+        if rootdir not in loaded:
+            loaded[rootdir] = registry.loaded_with_initial_conftests(known.config, imports_of)
+        initial_conftest = (path.name == "conftest.py" and path in registry.initial_conftests(known.config)) or path in loaded[rootdir]
         for use in facts.marks:
             if use.name in known.names or use.name in imported:
                 continue
