@@ -82,6 +82,22 @@ def test_a_syntax_error_in_a_file_nothing_imports_is_not_reported(root: Path) ->
     assert locations(result) == [OK, ("tests/pkg/bad.py", 2, 7, "GP001")]
 
 
+def test_files_under_the_configs_norecursedirs_are_not_judged(root: Path) -> None:
+    """jedi: `norecursedirs = test/completion` keeps broken inputs out of the run (pytest agrees: collects 0 errors)."""
+    bad = "extra_headers = 1\ndef f(:\n    pass\n"
+    files = {
+        "pytest.ini": "[pytest]\nnorecursedirs = .* test/completion data\n",
+        "test/__init__.py": "",
+        "test/completion/__init__.py": "",
+        "test/completion/arrays.py": bad,
+        "test/unit/data/__init__.py": "",
+        "test/unit/data/bad.py": bad,
+        "test/pkg/__init__.py": "",
+        "test/pkg/bad.py": bad,
+    }
+    assert locations(check(root, files)) == [("test/pkg/bad.py", 2, 7, "GP001"), OK]
+
+
 def test_syntax_errors_through_the_cli(root: Path) -> None:
     (root / "test_bad.py").write_text("extra_headers = 1\ndef f(:\n    pass\n")
     completed = cli(root, "check", "-q", "--select", "GP0,GP1")

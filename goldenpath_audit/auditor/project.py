@@ -153,6 +153,8 @@ class Project:
         """Whether a test run can import the file (see `ModuleIndex.importable`); the config is read only if needed."""
         from goldenpath_audit.auditor.pytest_config import may_be_test_file
 
+        if self.pytest_configs.for_file(path).never_collected(path):
+            return False  # jedi's `norecursedirs = test/completion`: broken files on purpose
         return self.module_index.importable(path, lambda name: may_be_test_file(name, lambda: self.pytest_configs.for_file(path)))
 
     @property

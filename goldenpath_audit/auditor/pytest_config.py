@@ -116,6 +116,33 @@ class PytestConfig:
             for pattern in patterns
         )
 
+    def never_collected(self, path: Path) -> bool:
+        """Whether a directory between the rootdir and `path` matches the config's own `norecursedirs`.
+
+        pytest's `fnmatch_ex`: a pattern without a separator matches a directory's
+        name, one with a separator its path's end (`test/completion`). Only
+        patterns the config sets count; pytest's defaults name folders
+        (`build`, `dist`, `.*`) that discovery passes over anyway.
+        """
+        patterns = self.options.get("norecursedirs")
+        if isinstance(patterns, str):
+            patterns = patterns.split()
+        if not isinstance(patterns, list) or not patterns:
+            return False
+        try:
+            parts = path.parent.relative_to(self.rootdir).parts
+        except ValueError:
+            return False
+        for end in range(1, len(parts) + 1):
+            directory = self.rootdir.joinpath(*parts[:end])
+            for pattern in map(str, patterns):
+                if "/" in pattern or os.sep in pattern:
+                    if fnmatch.fnmatch(directory.as_posix(), "*/" + pattern.replace(os.sep, "/").strip("/")):
+                        return True
+                elif fnmatch.fnmatch(directory.name, pattern):
+                    return True
+        return False
+
     def testpaths(self) -> list[str]:
         """The `testpaths` entries (glob patterns relative to the rootdir), as written."""
         value = self.options.get("testpaths")
