@@ -826,3 +826,40 @@ def test_tox_base_environment_ranges_hold_everywhere(tmp_path: Path) -> None:
     assert spec(declared(tmp_path)) == SpecifierSet("<14")
     assert spec(declared(tmp_path, "pytest-timeout")) == SpecifierSet("")
     assert spec(declared(tmp_path, "pytest-xdist")) == SpecifierSet("")  # one named environment only
+
+
+def test_lines_split_by_environment_markers_are_alternatives(tmp_path: Path) -> None:
+    """gql 3.4.1: the two ranges exclude each other; each applies on some Pythons."""
+    write(
+        tmp_path,
+        "setup.py",
+        'setup(install_requires=["websockets>=9,<10;python_version<=\'3.6\'", '
+        '"websockets>=10,<11;python_version>\'3.6\'"])\n',
+    )
+    assert spec(declared(tmp_path)) == SpecifierSet(">=9,<11")
+
+
+def test_marker_alternatives_can_reach_14(tmp_path: Path) -> None:
+    """`>=8,<11` before 3.8 and `>=10` after: 14.x installs on 3.8+ (the intersection said <11)."""
+    write(
+        tmp_path,
+        "requirements.txt",
+        "websockets>=8,<11; python_version<'3.8'\nwebsockets>=10; python_version>='3.8'\n",
+    )
+    assert spec(declared(tmp_path)) == SpecifierSet(">=8")
+
+
+def test_a_conditional_expression_in_setup_py_gives_both_ranges(tmp_path: Path) -> None:
+    """slack_sdk 3.19: one of two ranges, chosen by the running Python."""
+    write(
+        tmp_path,
+        "setup.py",
+        "import sys\nsetup(extras_require={'optional': [\n"
+        "    'websockets>=10,<11' if sys.version_info.minor > 6 else 'websockets>=9.1,<10',\n]})\n",
+    )
+    assert spec(declared(tmp_path)) == SpecifierSet(">=9.1,<11")
+
+
+def test_ranges_that_apply_together_still_intersect(tmp_path: Path) -> None:
+    write(tmp_path, "requirements.txt", "websockets>=10\nwebsockets<14; python_version>='3.8'\n")
+    assert spec(declared(tmp_path)) == SpecifierSet(">=10,<14")

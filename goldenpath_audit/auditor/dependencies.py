@@ -110,6 +110,7 @@ class _Mention:
     specifier: str
     text: str
     source: Path
+    conditional: bool = False  # an environment marker: one of several alternatives, not always applying
 
 
 class DependencyIndex:
@@ -214,8 +215,19 @@ def _scan_directory(directory: Path) -> dict[str, Declaration]:
 
 
 def _combine(package: str, mentions: list[_Mention], pins: tuple[list[str], list[Path]] | None) -> Declaration:
-    """Intersect the ranges of one directory; a lock pin, when present, names the source."""
-    specifier = _intersect([m.specifier for m in mentions])
+    """Intersect the ranges of one directory; a lock pin, when present, names the source.
+
+    Lines with environment markers are alternatives (gql: `websockets>=9,<10;
+    python_version<='3.6'` and `websockets>=10,<11; python_version>'3.6'`), so
+    their union joins the intersection. Ranges that exclude each other cannot
+    all apply: they are alternatives too (slack_sdk's setup.py picks one with
+    `... if sys.version_info.minor > 6 else ...`).
+    """
+    alternatives = [m.specifier for m in mentions if m.conditional]
+    always = [m.specifier for m in mentions if not m.conditional]
+    specifier = _intersect(always + ([union_specifier(alternatives)] if alternatives else []))
+    if _admits_nothing(specifier):
+        specifier = union_specifier([m.specifier for m in mentions])
     if pins:
         versions, locks = pins
         written = " or ==".join(versions)
@@ -224,6 +236,17 @@ def _combine(package: str, mentions: list[_Mention], pins: tuple[list[str], list
     source = mentions[0].source
     texts = _unique(m.text if m.source == source else f"{m.text} ({m.source.name})" for m in mentions)
     return Declaration(package, specifier, (), source, " and ".join(texts))
+
+
+def _admits_nothing(specifier: str) -> bool:
+    """Whether a range's bounds exclude every version (`>=10,<10`, `>=10,<11,>=9,<10`)."""
+    try:
+        lower, upper = _bounds(SpecifierSet(specifier))
+    except (InvalidSpecifier, InvalidVersion):
+        return False
+    if lower is None or upper is None:
+        return False
+    return lower[0] > upper[0] or (lower[0] == upper[0] and not (lower[1] and upper[1]))
 
 
 def _intersect(specifiers: list[str]) -> str:
@@ -324,7 +347,7 @@ def _mention(line: str, source: Path) -> _Mention | None:
         return None
     # Markers are ignored on purpose: the requirement is assumed to apply.
     text = line.split(";", 1)[0].strip() if requirement.marker is not None else line.strip()
-    return _Mention(canonical_name(requirement.name), str(requirement.specifier), text, source)
+    return _Mention(canonical_name(requirement.name), str(requirement.specifier), text, source, requirement.marker is not None)
 
 
 def _mentions(lines: Iterable[str], source: Path) -> list[_Mention]:

@@ -121,6 +121,9 @@ class _Reader:
             return [s for child in [*keys, *node.values] for s in follow(child)]
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return follow(node.left) + follow(node.right)
+        if isinstance(node, ast.IfExp):
+            # `"websockets>=10,<11" if sys.version_info.minor > 6 else "websockets>=9.1,<10"`: either may apply.
+            return follow(node.body) + follow(node.orelse)
         if isinstance(node, ast.Subscript):
             return follow(node.value)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
