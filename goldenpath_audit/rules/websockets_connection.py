@@ -230,7 +230,7 @@ class _Tree:
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        if not isinstance(node, ast.Name):
+        if not isinstance(node, ast.Name) or node not in self.scope_of:
             return None
         base = self.scope_of[node].resolve(node.id)
         if base is None:
@@ -336,7 +336,7 @@ class _ExceptionCollector:
         groups: dict[str, list[_Use]] = {}
         imports: dict[str, list[ast.alias]] = {}
         other: set[str] = set()  # local names bound by other imports too (fallbacks, legacy.exceptions)
-        beside_new: set[str] = set()  # locals used in `except (InvalidStatus, InvalidStatusCode)`
+        beside_new: set[str] = set()  # locals caught with InvalidStatus, or around legacy clients only
         for node in tree.nodes:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
@@ -354,7 +354,7 @@ class _ExceptionCollector:
                 qualname = tree.resolve(node)
                 if node.id in other and _rebound_earlier_in_block(tree, node, node.id):
                     continue  # `except ImportError: from websockets.exceptions import InvalidStatus as X` then X
-                if qualname in LEGACY_EXCEPTIONS and self._beside_new_exception(node):
+                if qualname in LEGACY_EXCEPTIONS and (self._beside_new_exception(node) or self._guards_legacy_client(node)):
                     beside_new.add(node.id)
                 elif qualname in LEGACY_EXCEPTIONS:
                     groups.setdefault(node.id, []).append(self._classify(node, qualname))
@@ -365,7 +365,7 @@ class _ExceptionCollector:
                 and node in tree.scope_of
             ):
                 qualname = tree.resolve(node)
-                if qualname in LEGACY_EXCEPTIONS and not self._beside_new_exception(node):
+                if qualname in LEGACY_EXCEPTIONS and not (self._beside_new_exception(node) or self._guards_legacy_client(node)):
                     use = self._classify(node, qualname)
                     line, column = tree.attr_position(node)
                     if use.kind != "other" and not use.review:
@@ -391,6 +391,33 @@ class _ExceptionCollector:
                 continue  # only ever caught together with InvalidStatus: code that serves both clients
             result.extend(self._group(local, aliases, groups.get(local, []), local in other))
         return sorted(result, key=lambda use: (use.span.line, use.span.column))
+
+    def _guards_legacy_client(self, node: ast.AST) -> bool:
+        """`except InvalidStatusCode` / `pytest.raises(InvalidStatusCode)` around legacy client calls only.
+
+        `websockets.client.connect` still raises the legacy exception on 14.x
+        (only deprecated: GP102 reports the client), so the handler does match.
+        """
+        tree = self.tree
+        parent = tree.parent.get(node)
+        holder = tree.parent.get(parent) if isinstance(parent, ast.Tuple) else parent
+        body: list[ast.stmt] = []
+        if isinstance(holder, ast.ExceptHandler) and isinstance(tree.parent.get(holder), ast.Try):
+            body = tree.parent[holder].body  # type: ignore[attr-defined]
+        elif isinstance(holder, (ast.Call, ast.keyword)):
+            call = tree.parent.get(holder) if isinstance(holder, ast.keyword) else holder
+            item = tree.parent.get(call)
+            block = tree.parent.get(item) if isinstance(item, ast.withitem) else None
+            if isinstance(block, (ast.With, ast.AsyncWith)) and tree.resolve(call.func) in RAISES:  # type: ignore[union-attr]
+                body = block.body
+        legacy = new = False
+        for statement in body:
+            for inner in ast.walk(statement):
+                if isinstance(inner, ast.Call):
+                    qualname = tree.resolve(inner.func) or ""
+                    legacy |= qualname in LEGACY_CLIENTS or qualname.startswith(LEGACY_CLIENT_PREFIXES)
+                    new |= qualname in ASYNCIO_CLIENTS or qualname in TOP_LEVEL_CLIENTS
+        return legacy and not new
 
     def _beside_new_exception(self, node: ast.AST) -> bool:
         """`except (InvalidStatus, InvalidStatusCode):` catches the new client's rejection too."""
@@ -977,6 +1004,13 @@ file also uses the legacy client, which keeps raising `InvalidStatusCode`.
         ),
         valid(
             "import websockets.exceptions as wse\ntry:\n    f()\nexcept (wse.InvalidStatusCode, wse.InvalidStatus):\n    pass\n"
+        ),
+        # The legacy client still raises the legacy exception on 14.x (GP102 reports the client).
+        valid(
+            "import pytest\nimport websockets\n\nasync def test_rejected(uri):\n"
+            "    with pytest.raises(websockets.exceptions.InvalidStatusCode) as exc:\n"
+            "        async with websockets.client.connect(uri):\n            pass\n"
+            "    assert exc.value.status_code == 403\n"
         ),
     )
     INVALID = (
