@@ -163,25 +163,11 @@ def extract_facts(
     return facts
 
 
-def _plugin_imports(body: list[ast.stmt]) -> set[str]:
-    """Top-level `pytest_*` (and anyio) modules imported at module level, outside `try` blocks."""
-    found: set[str] = set()
-    for statement in body:
-        if isinstance(statement, ast.Import):
-            names = [alias.name for alias in statement.names]
-        elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
-            names = [statement.module]
-        elif isinstance(statement, ast.If):
-            found |= _plugin_imports(statement.body) | _plugin_imports(statement.orelse)
-            continue
-        else:
-            continue  # an import a `try` guards may fail: no evidence
-        found.update(top for top in (name.partition(".")[0] for name in names) if top.startswith("pytest_") or top == "anyio")
-    return found
+def _module_level_imports(body: list[ast.stmt], *, in_try: bool = True) -> set[str]:
+    """Dotted names a module imports at module level (`.x`, `..pkg.y`: relative), each form pytest could load.
 
-
-def _module_level_imports(body: list[ast.stmt]) -> set[str]:
-    """Dotted names a module imports at module level (`.x`, `..pkg.y`: relative), each form pytest could load."""
+    `in_try=False` leaves out imports a `try` guards: they may fail, so they prove nothing installed.
+    """
     found: set[str] = set()
     for statement in body:
         if isinstance(statement, ast.Import):
@@ -191,9 +177,17 @@ def _module_level_imports(body: list[ast.stmt]) -> set[str]:
             found.add(base)
             # `from . import _util` / `from tests import markers` may name modules too.
             found.update(f"{base}.{alias.name}" if statement.module else f"{base}{alias.name}" for alias in statement.names)
-        elif isinstance(statement, (ast.If, ast.Try)):
+        elif isinstance(statement, ast.If):
+            found |= _module_level_imports(statement.body, in_try=in_try) | _module_level_imports(statement.orelse, in_try=in_try)
+        elif isinstance(statement, ast.Try) and in_try:
             found |= _module_level_imports(statement.body)
     return found
+
+
+def _plugin_imports(body: list[ast.stmt]) -> set[str]:
+    """Top-level `pytest_*` (and anyio) modules imported at module level, outside `try` blocks."""
+    tops = {name.partition(".")[0] for name in _module_level_imports(body, in_try=False) if not name.startswith(".")}
+    return {top for top in tops if top.startswith("pytest_") or top == "anyio"}
 
 
 def _pre_asyncio_handlers(tree: ast.Module) -> list[tuple[int, int]]:

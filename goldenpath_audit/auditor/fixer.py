@@ -77,7 +77,7 @@ def _one_job_per_file(by_path: dict[str, list[Finding]], cwd: Path, root: Path) 
             real = str(resolve_target(cwd / display, root))
         except WriteRefused:
             real = f"\0{display}"  # refused again, and reported, when fixed
-        first, known = merged.setdefault(real, (display, []))
+        _, known = merged.setdefault(real, (display, []))
         seen = {(f.code, f.line, f.column) for f in known}
         known += [f for f in findings if (f.code, f.line, f.column) not in seen]
     return list(merged.values())

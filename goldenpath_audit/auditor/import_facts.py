@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, replace
 
 from goldenpath_audit.auditor.findings import compact_pickle
-from goldenpath_audit.auditor.names import catches_import_error
+from goldenpath_audit.auditor.names import catches_import_error, type_checking_branch
 from goldenpath_audit.auditor.source import SourceFile
 
 
@@ -99,11 +99,9 @@ def _walk(body: list[ast.stmt], source: SourceFile, out: list[ImportFact], where
         elif isinstance(node, ast.If) and _is_main_guard(node.test):
             _walk(node.orelse, source, out, where)  # the body runs as a script, never on import
         elif isinstance(node, ast.If):
-            negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
-            test = node.test.operand if negated else node.test  # type: ignore[attr-defined]
-            checking = _is_type_checking(test)
-            body_checking = where.type_checking or (checking and not negated)
-            else_checking = where.type_checking or (checking and negated)  # `if not TYPE_CHECKING: ... else: <typing only>`
+            branch = type_checking_branch(node.test)
+            body_checking = where.type_checking or branch is True
+            else_checking = where.type_checking or branch is False  # `if not TYPE_CHECKING: ... else: <typing only>`
             _walk(node.body, source, out, replace(where, type_checking=body_checking))
             _walk(node.orelse, source, out, replace(where, type_checking=else_checking))
         elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -138,11 +136,6 @@ def _is_main_guard(test: ast.expr) -> bool:
     return any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides) and any(
         isinstance(side, ast.Constant) and side.value == "__main__" for side in sides
     )
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
-    return name == "TYPE_CHECKING"
 
 
 def _fact(node: ast.Import | ast.ImportFrom, source: SourceFile, where: _Where) -> ImportFact:

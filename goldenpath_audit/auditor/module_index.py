@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 
 import ast
+import fnmatch
 import functools
 import hashlib
 import os
@@ -54,7 +55,8 @@ from typing import TYPE_CHECKING
 from . import inputs
 from .cache import is_racy
 from .definitions_index import directory_signature, keyed
-from .names import catches_import_error
+from .names import catches_import_error, type_checking_branch
+from .pytest_config import DEFAULT_PYTHON_FILES
 from .source import SourceDecodeError, SourceFile
 
 if TYPE_CHECKING:
@@ -236,10 +238,10 @@ class _Binder:
                     self.open_namespace = True
                 else:
                     self.bind(alias.asname or alias.name, node.lineno, imported=True)
-        elif isinstance(node, ast.If) and _type_checking_branch(node.test) is not None:
+        elif isinstance(node, ast.If) and (branch := type_checking_branch(node.test)) is not None:
             # Names bound only for type checkers do not exist at run time: `from m import T` fails.
             self._expression(node.test)
-            self._statements(node.orelse if _type_checking_branch(node.test) else node.body)
+            self._statements(node.orelse if branch else node.body)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self._try(node)  # type: ignore[arg-type]
         elif isinstance(node, ast.Match):
@@ -437,16 +439,6 @@ class _Binder:
                 self.dynamic_path = True  # pkgutil's and pkg_resources' namespace packages
             if isinstance(node, ast.Attribute) and _is_name(node.value, "__path__"):
                 self.dynamic_path = True  # `__path__.append(...)`
-
-
-def _type_checking_branch(test: ast.expr) -> bool | None:
-    """True for `if TYPE_CHECKING:` (its body is for type checkers), False for `if not TYPE_CHECKING:`, else None."""
-    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    operand = test.operand if negated else test  # type: ignore[attr-defined]
-    name = operand.attr if isinstance(operand, ast.Attribute) else getattr(operand, "id", None)
-    if name != "TYPE_CHECKING":
-        return None
-    return not negated
 
 
 def _own_aliases(tree: ast.Module, own_name: str) -> Iterator[str]:
@@ -1237,7 +1229,7 @@ def pytest_roots(config: PytestConfig) -> list[Path]:
 
 def _looks_collected(filename: str) -> bool:
     """A conftest or a test module by pytest's default `python_files` (`test_*.py`, `*_test.py`)."""
-    return filename == "conftest.py" or (filename.endswith(".py") and (filename.startswith("test_") or filename.endswith("_test.py")))
+    return filename == "conftest.py" or any(fnmatch.fnmatch(filename, pattern) for pattern in DEFAULT_PYTHON_FILES)
 
 
 def _quoted_paths(file: Path, directory: Path) -> tuple[str, ...]:

@@ -329,5 +329,16 @@ def catches_import_error(handler: ast.ExceptHandler) -> bool:
     return False
 
 
+def type_checking_branch(test: ast.expr) -> bool | None:
+    """For an `if` test: True for `if TYPE_CHECKING:` (its body is for type checkers only),
+    False for `if not TYPE_CHECKING:` (its else branch is), None for any other test."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    operand = test.operand if negated else test  # type: ignore[attr-defined]
+    name = operand.attr if isinstance(operand, ast.Attribute) else getattr(operand, "id", None)
+    if name != "TYPE_CHECKING":
+        return None
+    return not negated
+
+
 def is_scope(node: ast.AST) -> bool:
     return isinstance(node, _SCOPES)
